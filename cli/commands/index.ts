@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../main';
+
+/** Each verb registers itself on the program. Keep this list in the order help should show. */
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

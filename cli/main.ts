@@ -1,0 +1,59 @@
+/**
+ * The `virtform` command. Verbs are thin: each lives in cli/commands/<verb>.ts and calls the
+ * layers below. Exit codes: 0 ok, 1 error, 2 "changes present" with --detailed-exitcode.
+ */
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands';
+import { VirtformError } from './errors';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('virtform')
+    .description('Declarative provisioning for QEMU/KVM: libvirt XML and TypeScript constructs, plan and apply.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+    })
+    .showHelpAfterError();
+  for (const register of COMMANDS) register(program, io);
+  return program;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Set by a verb to choose the process exit code. */
+  exitCode: number;
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    exitCode: 0,
+  };
+}
+
+/** Runs the CLI and returns the exit code (the bin sets process.exitCode). */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return io.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (e instanceof VirtformError) {
+      io.err(`Error: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as Error;
+    io.err(`Error: ${err && err.message ? err.message : String(e)}\n`);
+    if (process.env.VIRTFORM_DEBUG && err && err.stack) io.err(err.stack + '\n');
+    return 1;
+  }
+}
