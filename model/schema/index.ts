@@ -1,0 +1,7 @@
+export * from './codec';
+export * from './dsl';
+export * from './element-codecs';
+export * from './binder';
+export * from './validate';
+export * from './source-map';
+export * from './namespaces';

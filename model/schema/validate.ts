@@ -1,0 +1,129 @@
+/**
+ * Structural validation with ajv against the JSON Schema that the DSL produced. Used for
+ * documents built in code (constructs, imports) and as a second check after parsing.
+ * ajv's errors are turned into ModelIssues that name the XML path (or the JSON path for objects
+ * built in code), the value and the rule.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { metaOf, type PropMeta } from './dsl';
+import { locate } from './source-map';
+import type { ModelIssue } from '../errors';
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+function xmlNameOf(parentSchema: unknown, key: string): { name: string; kind: PropMeta['kind'] } | undefined {
+  const meta = parentSchema && typeof parentSchema === 'object' ? metaOf(parentSchema as TSchema) : undefined;
+  if (!meta || meta.kind !== 'element') return undefined;
+  const p = meta.props.find(([k]) => k === key);
+  if (!p) return undefined;
+  const m = p[1];
+  return { name: 'xmlName' in m ? m.xmlName : key, kind: m.kind };
+}
+
+function pointerToPath(pointer: string): string {
+  return pointer === '' ? '/' : pointer;
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
+}
+
+function isConstUnion(schema: unknown): schema is { anyOf: { const: unknown }[] } {
+  const s = schema as { anyOf?: unknown[] };
+  return Array.isArray(s?.anyOf) && s.anyOf.every((b) => b && typeof b === 'object' && 'const' in (b as object));
+}
+
+/**
+ * Validates `value` against `shape`. Returns all problems (empty when valid).
+ * @param label how to name the document when it was not parsed from a file (`App/db`).
+ */
+export function validateShape(shape: TObject, value: unknown, label = ''): ModelIssue[] {
+  let validate = compiled.get(shape);
+  if (!validate) {
+    validate = ajv.compile(shape);
+    compiled.set(shape, validate);
+  }
+  if (validate(value)) return [];
+  const errors = (validate.errors ?? []) as ErrorObject[];
+  // Collapse "one of these literals" unions into one message per location.
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf' && isConstUnion(e.parentSchema)).map((e) => e.instancePath));
+  const issues: ModelIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (unionPaths.has(e.instancePath) && e.keyword !== 'anyOf') continue;
+    const where = locate(value, e.instancePath);
+    const parts = e.instancePath.split('/');
+    const key = parts[parts.length - 1];
+    let path = where.path ?? `${label}${pointerToPath(e.instancePath)}`;
+    let problem: string;
+    let fix: string | undefined;
+    switch (e.keyword) {
+      case 'anyOf': {
+        const opts = (e.parentSchema as { anyOf: { const: unknown }[] }).anyOf.map((b) => b.const);
+        problem = `value ${describeValue(e.data)} must be one of ${opts.map(describeValue).join(', ')}`;
+        fix = `use one of ${opts.join(', ')}`;
+        break;
+      }
+      case 'required': {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        const x = xmlNameOf(e.parentSchema, missing);
+        const what = x?.kind === 'attr' ? `attribute '${x.name}'` : x ? `element <${x.name}>` : `property '${missing}'`;
+        problem = `missing required ${what}`;
+        fix = `add the ${what}`;
+        break;
+      }
+      case 'additionalProperties': {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        problem = `unknown property '${extra}'`;
+        fix = 'remove it or check its spelling';
+        break;
+      }
+      case 'type':
+        problem = `value ${describeValue(e.data)} must be ${e.params && (e.params as { type: string }).type === 'integer' ? 'an integer' : `of type ${(e.params as { type: string }).type}`}`;
+        break;
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
+        problem = `value ${describeValue(e.data)} must be ${e.message ?? ''}`.trim();
+        break;
+      case 'pattern':
+        problem = `value ${describeValue(e.data)} does not match the pattern ${(e.params as { pattern: string }).pattern}`;
+        break;
+      default:
+        problem = `value ${describeValue(e.data)} ${e.message ?? 'is invalid'}`;
+    }
+    if (where.path && e.keyword !== 'required' && key && !/^\d+$/.test(key)) {
+      const x = propAt(shape, e.instancePath);
+      if (x) path = `${where.path}/${x.kind === 'attr' ? '@' : ''}${x.name}`;
+    }
+    const sig = `${path}|${problem}`;
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    issues.push({ pos: where.pos, path, problem, fix });
+  }
+  return issues;
+}
+
+/** The XML name and kind of the property a JSON pointer ends at, following the DSL metadata. */
+function propAt(shape: TObject, pointer: string): { name: string; kind: PropMeta['kind'] } | undefined {
+  const parts = pointer.split('/').slice(1);
+  let current: TObject | undefined = shape;
+  for (let i = 0; i < parts.length && current; i++) {
+    const meta = metaOf(current);
+    if (!meta || meta.kind !== 'element') return undefined;
+    const p = meta.props.find(([k]) => k === parts[i]);
+    if (!p) return undefined;
+    const m = p[1];
+    if (i === parts.length - 1) return { name: 'xmlName' in m ? m.xmlName : parts[i], kind: m.kind };
+    if (m.kind === 'child') current = m.element();
+    else if (m.kind === 'children') {
+      current = m.element();
+      i++; // skip the array index
+      if (i === parts.length - 1) return { name: m.xmlName, kind: m.kind };
+    } else return undefined;
+  }
+  return undefined;
+}
