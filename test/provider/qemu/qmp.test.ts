@@ -12,6 +12,7 @@ import {
   QmpTimeoutError,
   qemuVersionNumber,
 } from '../../../provider/qemu/qmp';
+import { runMonitorCommand } from '../../../provider/qemu/monitor-command';
 import {
   connectUnix,
   describeUnless,
@@ -375,5 +376,23 @@ describeUnless(noQemu)('QmpClient against a real QEMU (-machine none -S)', () =>
     expect(await waitForExit(vm.pid, 5000)).toBe(true);
     expect(processAlive(vm.pid)).toBe(false);
     expect(fs.existsSync(vm.dir)).toBe(true);
+  });
+});
+
+describeUnless(noQemu)('runMonitorCommand (qemu-monitor-command) against a real QEMU', () => {
+  it('prints the reply as virsh does and releases the monitor for the next client', async () => {
+    const vm = await startQemu(['-machine', 'none', '-S', '-nodefaults', '-no-user-config', '-display', 'none']);
+    try {
+      const host = { hostLabel: 'localhost', connectUnix };
+      expect(await runMonitorCommand(host, vm.qmpSocket, '{"execute":"query-status"}')).toBe(
+        '{"return":{"status":"prelaunch","singlestep":false,"running":false},"id":"virtform-2"}',
+      );
+      expect(await runMonitorCommand(host, vm.qmpSocket, '{"execute":"query-name","id":"mine"}')).toBe('{"return":{},"id":"mine"}');
+      expect(await runMonitorCommand(host, vm.qmpSocket, '{"execute":"bogus"}')).toBe(
+        '{"id":"virtform-2","error":{"class":"CommandNotFound","desc":"The command bogus has not been found"}}',
+      );
+    } finally {
+      await vm.stop();
+    }
   });
 });
