@@ -508,11 +508,6 @@ export function compactJson(text: string): string {
   return out;
 }
 
-/** QEMU's version as one number, major*1e6 + minor*1e3 + micro (7.2.22 → 7002022), as libvirt counts. */
-export function qemuVersionNumber(v: QmpVersion['qemu']): number {
-  return v.major * 1_000_000 + v.minor * 1_000 + v.micro;
-}
-
 function truncate(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}...` : s;
 }

@@ -203,14 +203,15 @@ function build(): TestGuest {
     const modules = resolveModules(path.join(root, 'lib', 'modules', release), GUEST_MODULES);
     const initrd = zlib.gzipSync(writeCpioNewc(initramfsEntries(modules)), { level: 6 });
 
-    const outDir = `guest-${release}-${RECIPE}`;
+    // A name of its own: parallel test workers may build at the same time; the last manifest wins
+    // and every manifest written points to a complete directory.
+    const outDir = `guest-${release}-${RECIPE}-${process.pid}`;
     const staged = path.join(work, outDir);
     fs.mkdirSync(staged);
     fs.copyFileSync(vmlinuz, path.join(staged, 'vmlinuz'));
     fs.writeFileSync(path.join(staged, 'initrd.gz'), initrd);
-    const final = path.join(GUEST_CACHE_DIR, outDir);
-    fs.rmSync(final, { recursive: true, force: true });
-    fs.renameSync(staged, final);
+    fs.rmSync(path.join(GUEST_CACHE_DIR, outDir), { recursive: true, force: true });
+    fs.renameSync(staged, path.join(GUEST_CACHE_DIR, outDir));
     const manifest: Manifest = {
       recipe: RECIPE,
       kernelFile: `${outDir}/vmlinuz`,

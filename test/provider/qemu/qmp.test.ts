@@ -10,9 +10,9 @@ import {
   QmpCommandError,
   QmpProtocolError,
   QmpTimeoutError,
-  qemuVersionNumber,
 } from '../../../provider/qemu/qmp';
 import { runMonitorCommand } from '../../../provider/qemu/monitor-command';
+import { versionNumber } from '../../../provider/qemu/caps/qemu-caps';
 import {
   connectUnix,
   describeUnless,
@@ -104,7 +104,7 @@ describe('QmpClient against a scripted peer', () => {
       version: { qemu: { major: 7, minor: 2, micro: 22 }, package: 'Debian 1:7.2+dfsg-7+deb12u18+b3' },
       capabilities: ['oob'],
     });
-    expect(qemuVersionNumber(qmp.greeting.version.qemu)).toBe(7002022);
+    expect(versionNumber(qmp.greeting.version.qemu)).toBe(7002022);
     qmp.destroy();
   });
 
