@@ -60,6 +60,12 @@ export interface ElementOptions {
   readonly check?: (value: any, el: XmlElement, ctx: ParseContext) => void;
   /** Accept namespace declarations (`xmlns:qemu=...`) as attributes of this element. */
   readonly acceptsNamespaceDecls?: boolean;
+  /**
+   * When formatting, declare (`xmlns:p='uri'`, after the attributes) the namespace of each
+   * present child whose XML name carries a known prefix (`dnsmasq:options`), as libvirt does
+   * on a document's root element.
+   */
+  readonly declaresChildNamespaces?: boolean;
   /** JSON Schema description shown in editors and docs. */
   readonly description?: string;
 }
