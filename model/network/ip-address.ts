@@ -190,3 +190,26 @@ export function ipAddress(opts: AddrCodecOpts = {}): ValueCodec<TString> {
     format: (v) => v,
   };
 }
+
+/**
+ * The number of addresses in a DHCP range, with libvirt's limits: start and end must be of one
+ * family, in order, and differ only in their last 16 bits (IPv4: the last two octets; IPv6:
+ * the last group). Returns a reason string instead when the range breaks a limit.
+ */
+export function rangeSize(start: IpValue, end: IpValue): number | string {
+  if (start.family !== end.family) return 'mixes IPv4 and IPv6 addresses';
+  if (start.value >> 16n !== end.value >> 16n) return 'is too large (more than 65535 addresses)';
+  const n = Number((end.value & 0xffffn) - (start.value & 0xffffn));
+  if (n < 0) return 'is reversed (start is after end)';
+  return n + 1;
+}
+
+/** RFC 1918 IPv4 and RFC 4193 IPv6 (fc00::/7) private addresses. */
+export function isPrivateAddress(ip: IpValue): boolean {
+  if (ip.family === 'ipv4') {
+    const a = Number(ip.value >> 24n);
+    const b = Number((ip.value >> 16n) & 0xffn);
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  return Number(ip.value >> 121n) === 0x7e;
+}

@@ -9,7 +9,7 @@ import type { Forward } from './forward';
 import type { NetworkIp, DhcpHost } from './ip';
 import type { Route } from './route';
 import { forwardModeOf, managesBridge } from './defaults';
-import { parseIp, prefixMask, netmaskPrefix, inSubnet, defaultPrefix, familyBits, formatIp, type IpValue } from './ip-address';
+import { parseIp, prefixMask, netmaskPrefix, inSubnet, defaultPrefix, familyBits, formatIp, rangeSize, type IpValue } from './ip-address';
 
 type Issue = ModelIssue;
 
@@ -230,11 +230,23 @@ function checkIp(label: string, p: X.DocPointer, ip: NetworkIp, netName: string,
       out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} is not of the same family as ${ip.address}`, { fix: 'use addresses of the network' }));
       return;
     }
-    if (s.value > e.value) {
-      out.push(X.issueAt(label, rp, `DHCP range start ${r.start} is after its end ${r.end}`, { prop: 'end', xml: '@end', fix: 'swap start and end' }));
+    if (prefix !== undefined) {
+      const netAddr = addr.value & prefixMask(addr.family, prefix);
+      const netText = `${formatIp({ family: addr.family, value: netAddr })}/${prefix}`;
+      if (!inSubnet(s, addr, prefix) || !inSubnet(e, addr, prefix)) {
+        out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} is not entirely within network ${netText}`, { fix: 'keep the range inside the subnet' }));
+        return;
+      }
+      if (addr.family === 'ipv4' && s.value === netAddr) {
+        out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} starts at the network address of ${netText}`, { prop: 'start', xml: '@start', fix: 'start the range one address higher' }));
+      }
+      if (addr.family === 'ipv4' && e.value === (netAddr | (~prefixMask('ipv4', prefix) & 0xffffffffn))) {
+        out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} ends at the broadcast address of ${netText}`, { prop: 'end', xml: '@end', fix: 'end the range one address lower' }));
+      }
     }
-    if (prefix !== undefined && (!inSubnet(s, addr, prefix) || !inSubnet(e, addr, prefix))) {
-      out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} is not entirely within network ${formatIp({ family: addr.family, value: addr.value & prefixMask(addr.family, prefix) })}/${prefix}`, { fix: 'keep the range inside the subnet' }));
+    const size = rangeSize(s, e);
+    if (typeof size === 'string') {
+      out.push(X.issueAt(label, rp, `DHCP range ${r.start} - ${r.end} ${size}`, { fix: size.startsWith('is reversed') ? 'swap start and end' : 'use a range of at most 65535 addresses that differ only in their last 16 bits' }));
     }
   });
   (ip.dhcp.hosts ?? []).forEach((h, i) => checkDhcpHost(label, X.childOf(dp, h, 'hosts', i), h, addr.family, addr, netName, out));
