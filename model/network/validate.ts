@@ -212,7 +212,7 @@ function checkIp(label: string, p: X.DocPointer, ip: NetworkIp, netName: string,
   const addr = checkPrefixAndMask(label, p, ip, '<ip>', out);
   if (!addr) return;
   const prefix = ipPrefixOf(ip);
-  if (prefix === undefined) {
+  if (prefix === undefined && ip.netmask === undefined) {
     out.push(X.issueAt(label, p, `<ip> ${ip.address} has no prefix and is not in a classful range`, { fix: 'add prefix or netmask' }));
   }
   if (addr.family === 'ipv6') {

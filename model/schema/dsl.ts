@@ -218,7 +218,7 @@ export function textElementCodec<S extends TSchema>(codec: ValueCodec<S>): Eleme
       try {
         return codec.parse(raw);
       } catch (e) {
-        return ctx.fail(el, `value '${raw}' ${(e as Error).message}`);
+        return ctx.fail(el, `value '${raw}' ${(e as Error).message}`, { fix: (e as { fix?: string }).fix });
       }
     },
     write(w, name, v) {
