@@ -8,6 +8,8 @@ import { Network } from './network';
 import type { Forward } from './forward';
 import type { NetworkIp, DhcpHost } from './ip';
 import type { Route } from './route';
+import type { VirtualPort } from './virtualport';
+import type { Bandwidth } from './bandwidth';
 import { forwardModeOf, managesBridge } from './defaults';
 import { parseIp, prefixMask, netmaskPrefix, inSubnet, defaultPrefix, familyBits, formatIp, rangeSize, type IpValue } from './ip-address';
 
@@ -27,6 +29,44 @@ export function ipPrefixOf(ip: { address?: string; netmask?: string; prefix?: nu
 function familyOf(ip: { family?: string; address?: string }): 'ipv4' | 'ipv6' | undefined {
   const a = ip.address ? parseIp(ip.address) : undefined;
   return a?.family ?? (ip.family as 'ipv4' | 'ipv6' | undefined);
+}
+
+const VPORT_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  '802.1Qbg': ['managerid', 'typeid', 'typeidversion', 'instanceid'],
+  '802.1Qbh': ['profileid'],
+  openvswitch: ['profileid', 'interfaceid'],
+  midonet: ['interfaceid'],
+};
+
+/** Parameters must belong to the virtualport type; MidoNet needs its interface id. */
+function checkVirtualPort(label: string, p: X.DocPointer, vp: VirtualPort, out: Issue[]): void {
+  const allowed = vp.type ? VPORT_PARAMS[vp.type] : undefined;
+  const params = vp.parameters ?? {};
+  if (allowed) {
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== undefined && !allowed.includes(k)) {
+        out.push(X.issueAt(label, X.childOf(p, vp.parameters!, 'parameters'), `parameter ${k} does not apply to virtualport type '${vp.type}'`, {
+          prop: k, xml: `@${k}`, fix: `'${vp.type}' takes ${allowed.join(', ')}`,
+        }));
+      }
+    }
+  }
+  if (vp.type === 'midonet' && params.interfaceid === undefined) {
+    out.push(X.issueAt(label, p, "virtualport type 'midonet' needs <parameters interfaceid='...'/>", { prop: 'parameters', fix: 'add the MidoNet port UUID as interfaceid' }));
+  }
+}
+
+/** Each direction of a bandwidth limit needs an average (or, inbound, a floor) rate. */
+function checkBandwidth(label: string, p: X.DocPointer, bw: Bandwidth, out: Issue[]): void {
+  for (const dir of ['inbound', 'outbound'] as const) {
+    const r = bw[dir];
+    if (r && r.average === undefined && r.floor === undefined) {
+      out.push(X.issueAt(label, X.childOf(p, r, dir), `<${dir}> has neither average nor floor`, { fix: "add average='...' (KiB/s)" }));
+    }
+  }
+  if (bw.outbound?.floor !== undefined) {
+    out.push(X.issueAt(label, X.childOf(p, bw.outbound, 'outbound'), 'floor applies to inbound traffic only', { prop: 'floor', xml: '@floor', fix: 'move floor to <inbound>' }));
+  }
 }
 
 function checkForward(label: string, root: X.DocPointer, net: Network, f: Forward, out: Issue[]): void {
@@ -327,6 +367,13 @@ export function validateNetwork(net: Network, label = ''): ModelIssue[] {
     if (names.has(pg.name)) out.push(X.issueAt(label, root, `portgroup '${pg.name}' is defined more than once`, { prop: 'portgroups', xml: 'portgroup', index: i, fix: 'give each portgroup its own name' }));
     names.add(pg.name);
     if (pg.default === 'yes' && ++defaults === 2) out.push(X.issueAt(label, root, `more than one default portgroup in network '${net.name}'`, { prop: 'portgroups', xml: 'portgroup', index: i, fix: "keep default='yes' on one portgroup" }));
+  });
+  if (net.virtualport) checkVirtualPort(label, X.childOf(root, net.virtualport, 'virtualport'), net.virtualport, out);
+  if (net.bandwidth) checkBandwidth(label, X.childOf(root, net.bandwidth, 'bandwidth'), net.bandwidth, out);
+  (net.portgroups ?? []).forEach((pg, i) => {
+    const pp = X.childOf(root, pg, 'portgroups', i);
+    if (pg.virtualport) checkVirtualPort(label, X.childOf(pp, pg.virtualport, 'virtualport'), pg.virtualport, out);
+    if (pg.bandwidth) checkBandwidth(label, X.childOf(pp, pg.bandwidth, 'bandwidth'), pg.bandwidth, out);
   });
   for (const [vlan, p] of [[net.vlan, root], ...(net.portgroups ?? []).map((pg, i) => [pg.vlan, X.childOf(root, pg, 'portgroups', i)] as const)] as const) {
     if (vlan && !(vlan.tags ?? []).length) out.push(X.issueAt(label, p as X.DocPointer, '<vlan> has no <tag>', { prop: 'vlan', fix: "add <tag id='...'/>" }));

@@ -33,7 +33,13 @@ export function childOf(parent: DocPointer, obj: object, key: string, index?: nu
   return { obj, json: `${parent.json}/${key}${index === undefined ? '' : `/${index}`}` };
 }
 
-export function issueAt(label: string, p: DocPointer, problem: string, t: IssueTarget = {}): ModelIssue {
+/**
+ * The issue for `problem` at `p`. When `t.prop` names a property the object has, the issue
+ * points at that property; a missing property (the thing to add) leaves it at the object.
+ */
+export function issueAt(label: string, p: DocPointer, problem: string, target: IssueTarget = {}): ModelIssue {
+  const has = target.prop !== undefined && (p.obj as Record<string, unknown>)[target.prop] !== undefined;
+  const t: IssueTarget = has ? target : { fix: target.fix };
   const src = sourceOf(p.obj);
   if (src) {
     let pos: SourcePos | undefined = src.pos;

@@ -170,6 +170,17 @@ describe('network rules (validateNetwork)', () => {
     ]);
   });
 
+  it('checks virtualport parameters against the type and bandwidth rates for an average', () => {
+    expect(issues(`<network><name>v</name><forward mode='bridge'/><bridge name='br0'/>
+<virtualport type='802.1Qbh'><parameters profileid='p' managerid='1'/></virtualport>
+<bandwidth><outbound peak='10'/></bandwidth>
+<portgroup name='m'><virtualport type='midonet'/></portgroup></network>`)).toEqual([
+      "2: /network/virtualport/parameters/@managerid: parameter managerid does not apply to virtualport type '802.1Qbh'",
+      '3: /network/bandwidth/outbound: <outbound> has neither average nor floor',
+      "4: /network/portgroup[1]/virtualport: virtualport type 'midonet' needs <parameters interfaceid='...'/>",
+    ]);
+  });
+
   it('reports documents built in code under their label and JSON path', () => {
     const net: Network = { name: 'n', ips: [{ address: '10.0.0.1', netmask: '255.0.255.0' }] };
     expect(validateNetwork(net, 'App/net')).toEqual([

@@ -108,7 +108,7 @@ describe('storage pool rules (validatePool)', () => {
   it('rejects a source part another pool type uses, and a missing target', () => {
     expect(issues(`<pool type='dir'><name>d</name>\n<source>\n<host name='h'/></source></pool>`)).toEqual([
       "3: /pool/source/host: <host> is not used by pool type 'dir'",
-      "1: /pool/target: pool of type 'dir' needs a target <path>",
+      "1: /pool: pool of type 'dir' needs a target <path>",
     ]);
   });
 
@@ -121,7 +121,7 @@ describe('storage pool rules (validatePool)', () => {
 
   it('checks SCSI adapters', () => {
     expect(issues(`<pool type='scsi'><name>s</name><source><adapter type='fc_host' wwnn='20000000c9831b4b'/></source><target><path>/dev/disk/by-path</path></target></pool>`)).toEqual([
-      '1: /pool/source/adapter/@wwpn: an fc_host adapter needs both wwnn and wwpn',
+      '1: /pool/source/adapter: an fc_host adapter needs both wwnn and wwpn',
     ]);
     expect(issues(`<pool type='scsi'><name>s</name><source><adapter/></source><target><path>/dev/disk/by-path</path></target></pool>`)).toEqual([
       '1: /pool/source/adapter: a scsi_host adapter needs a name or a <parentaddr>',
