@@ -30,7 +30,7 @@ export function applyPoolDefaults(pool: Pool): Pool {
     if (pool.name === undefined && src.name !== undefined) pool.name = src.name;
   }
   for (const d of src.devices ?? []) delete d.freeExtents;
-  if (info.defaultFormat !== undefined) src.format ??= { type: info.defaultFormat as never };
+  if (info.defaultFormat !== undefined) src.format ??= { type: info.defaultFormat };
   if (pool.type === 'gluster') src.dir ??= { path: '/' };
   if (src.adapter && src.adapter.type === undefined) src.adapter.type = 'scsi_host';
 
