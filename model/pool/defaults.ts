@@ -19,6 +19,8 @@ import { normalizePermissions } from './permissions';
 /** Applies the defaults in place and returns the same object. */
 export function applyPoolDefaults(pool: Pool): Pool {
   const info = POOL_TYPE_INFO[pool.type];
+  // Without a known type nothing can be defaulted; validatePool reports it.
+  if (!info) return pool;
   pool.capacity = 0;
   pool.allocation = 0;
   pool.available = 0;

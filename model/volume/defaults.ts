@@ -44,8 +44,11 @@ export function applyVolumeDefaults(vol: Volume, poolType: PoolType): Volume {
   vol.allocation ??= vol.capacity;
   delete vol.physical;
   delete vol.source;
-  formatDefault(vol.target, kind);
-  if (vol.target.features) vol.target.compat ??= '1.1';
+  // A parsed document may still lack its required <target> until it is validated.
+  if (vol.target) {
+    formatDefault(vol.target, kind);
+    if (vol.target.features) vol.target.compat ??= '1.1';
+  }
   if (vol.backingStore) formatDefault(vol.backingStore, kind);
   return vol;
 }

@@ -7,7 +7,9 @@
  * required: libvirt picks one when the network is defined, and so must the provider).
  */
 import type { Network, NetworkIp, DhcpLease } from '../../../model/network';
+import { formatIssue } from '../../../model/errors';
 import {
+  validateNetwork,
   parseIp,
   formatIp,
   formatIpv4,
@@ -117,11 +119,18 @@ function hostLine(ip: ParsedIp, h: NonNullable<NonNullable<NetworkIp['dhcp']>['h
   return undefined;
 }
 
-/** Builds the dnsmasq files for `input.network`. Throws DnsmasqConfigError. */
+/**
+ * Builds the dnsmasq files for `input.network`. Throws DnsmasqConfigError for an invalid
+ * network (validateNetwork's issues), a missing bridge name, or what this dnsmasq cannot do.
+ */
 export function dnsmasqConfig(input: DnsmasqConfigInput): DnsmasqConfig {
   const net = input.network;
   const caps = input.caps;
   const name = net.name;
+  const issues = validateNetwork(net, `network '${name}'`);
+  if (issues.length) {
+    throw new DnsmasqConfigError(`network '${name}' is not valid: ${issues.map(formatIssue).join('; ')}`);
+  }
   const bridge = net.bridge?.name;
   if (bridge === undefined) {
     throw new DnsmasqConfigError(`network '${name}' has no bridge name (fix: apply the provider's bridge naming, or set <bridge name='virbrN'/>)`);

@@ -136,6 +136,13 @@ addn-hosts=/var/lib/libvirt/dnsmasq/o.addnhosts
     );
   });
 
+  it('refuses a network that does not validate, with its issues', () => {
+    const net = parseNetworkXml(`<network><name>bad</name><forward/><bridge name='virbr6'/>\n<ip address='10.6.0.1' prefix='24'><dhcp><range start='10.6.0.9' end='10.6.0.2'/></dhcp></ip></network>`, 'bad.xml');
+    expect(() => dnsmasqConfig({ network: net, caps: CAPS_2_67, stateDir: STATE })).toThrow(
+      "network 'bad' is not valid: bad.xml:2: /network/ip[1]/dhcp/range[1]: DHCP range 10.6.0.9 - 10.6.0.2 is reversed (start is after end) (fix: swap start and end)",
+    );
+  });
+
   it("XML-escapes the hosts file paths as libvirt does, and reports the path as the conf spells it", () => {
     const r = conf(`<network><name>a"b</name><forward/><bridge name='virbr5'/><ip address='10.5.0.1' prefix='24'><dhcp><host mac='52:54:00:00:00:05' ip='10.5.0.5'/></dhcp></ip></network>`);
     expect(r.conf.split('\n').filter((l) => l.includes('hosts'))).toEqual([
