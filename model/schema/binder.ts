@@ -8,7 +8,7 @@ import { XmlWriter } from '../xml/writer';
 import { elementMeta, type ElementMeta, type ParseContext, type PropMeta } from './dsl';
 import { ModelError } from '../errors';
 import { recordSource } from './source-map';
-import { prefixForUri } from './namespaces';
+import { prefixForUri, NAMESPACES } from './namespaces';
 
 /** The name an element is matched by: `local` or `prefix:local` for a known namespace. */
 function canonicalName(el: XmlElement): string {
@@ -196,6 +196,14 @@ function writeGeneric(w: XmlWriter, xmlName: string, shape: TObject, value: Reco
       case 'childValues':
         for (const item of v as unknown[]) m.codec.write(inner, m.xmlName, item as never);
         break;
+    }
+  }
+  if (meta.options.declaresChildNamespaces) {
+    for (const [key, m] of meta.props) {
+      if (m.kind === 'attr' || m.kind === 'text' || value[key] === undefined || value[key] === null) continue;
+      const prefix = m.xmlName.includes(':') ? m.xmlName.slice(0, m.xmlName.indexOf(':')) : '';
+      const uri = NAMESPACES[prefix];
+      if (uri && !attrs.some(([n]) => n === `xmlns:${prefix}`)) attrs.push([`xmlns:${prefix}`, uri]);
     }
   }
   if (!inner.isEmpty) {

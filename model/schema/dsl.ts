@@ -60,6 +60,12 @@ export interface ElementOptions {
   readonly check?: (value: any, el: XmlElement, ctx: ParseContext) => void;
   /** Accept namespace declarations (`xmlns:qemu=...`) as attributes of this element. */
   readonly acceptsNamespaceDecls?: boolean;
+  /**
+   * When formatting, declare (`xmlns:p='uri'`, after the attributes) the namespace of each
+   * present child whose XML name carries a known prefix (`dnsmasq:options`), as libvirt does
+   * on a document's root element.
+   */
+  readonly declaresChildNamespaces?: boolean;
   /** JSON Schema description shown in editors and docs. */
   readonly description?: string;
 }
@@ -212,7 +218,7 @@ export function textElementCodec<S extends TSchema>(codec: ValueCodec<S>): Eleme
       try {
         return codec.parse(raw);
       } catch (e) {
-        return ctx.fail(el, `value '${raw}' ${(e as Error).message}`);
+        return ctx.fail(el, `value '${raw}' ${(e as Error).message}`, { fix: (e as { fix?: string }).fix });
       }
     },
     write(w, name, v) {
