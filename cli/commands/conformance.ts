@@ -28,7 +28,7 @@ export function selectSuites(list: string | undefined): ConformanceSuite[] {
   });
 }
 
-export function registerConformance(program: Command, io: CliIo): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('conformance')
     .description("run libvirt 9.0's own test cases from the corpus and report how many virtform matches")
