@@ -1,0 +1,13 @@
+/** Element name → schema for the part-B devices the corpus tests exercise. */
+import type { TObject } from '@sinclair/typebox';
+import { Serial } from '../../../../model/domain/devices/serial';
+import { Parallel } from '../../../../model/domain/devices/parallel';
+import { Console } from '../../../../model/domain/devices/console';
+import { Channel } from '../../../../model/domain/devices/channel';
+
+export const DEVICES_B: Record<string, TObject> = {
+  serial: Serial,
+  parallel: Parallel,
+  console: Console,
+  channel: Channel,
+};
