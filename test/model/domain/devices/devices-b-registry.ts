@@ -4,10 +4,16 @@ import { Serial } from '../../../../model/domain/devices/serial';
 import { Parallel } from '../../../../model/domain/devices/parallel';
 import { Console } from '../../../../model/domain/devices/console';
 import { Channel } from '../../../../model/domain/devices/channel';
+import { Input } from '../../../../model/domain/devices/input';
+import { Tpm } from '../../../../model/domain/devices/tpm';
+import { Graphics } from '../../../../model/domain/devices/graphics';
 
 export const DEVICES_B: Record<string, TObject> = {
   serial: Serial,
   parallel: Parallel,
   console: Console,
   channel: Channel,
+  input: Input,
+  tpm: Tpm,
+  graphics: Graphics,
 };
