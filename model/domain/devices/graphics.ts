@@ -168,9 +168,6 @@ export const Graphics = X.element(graphicsProps, {
     if (v.gl?.rendernode !== undefined && v.type === 'sdl') {
       ctx.fail(el, "<gl rendernode> does not apply to graphics type 'sdl'", { fix: 'remove the rendernode attribute' });
     }
-    if (v.address !== undefined && v.p2p === 'yes') {
-      ctx.fail(el, "'address' and 'p2p' are mutually exclusive", { attr: 'address', fix: 'keep only one of them' });
-    }
   },
 });
 export type Graphics = Static<typeof Graphics>;
@@ -228,6 +225,9 @@ export function validateGraphics(g: Graphics, label?: string): ModelIssue[] {
     issues.push(deviceIssue(g, `graphics 'socket' attribute '${g.socket}' must match 'socket' attribute of first listen element (found '${first.socket}')`, {
       prop: 'socket', xmlName: '@socket', label, fix: 'make them equal or drop the socket attribute',
     }));
+  }
+  if (g.type === 'dbus' && g.p2p === 'yes' && g.address !== undefined) {
+    issues.push(deviceIssue(g, 'D-Bus p2p with an address is not supported', { prop: 'address', xmlName: '@address', label, fix: "drop address or p2p='yes'" }));
   }
   for (const l of g.listens ?? []) {
     if (l.type === 'socket' && g.type !== 'vnc' && g.type !== 'spice') {

@@ -54,14 +54,36 @@ export const Input = X.element({
 });
 export type Input = Static<typeof Input>;
 
+export interface InputRuleOpts {
+  /** The domain's `<os><type>` (hvm, xen, xenpvh, ...); bus rules depend on it. */
+  readonly osType?: string;
+  readonly label?: string;
+}
+
 /** The rules libvirt enforces for every hypervisor (messages as libvirt words them). */
-export function validateInput(input: Input, label?: string): ModelIssue[] {
+export function validateInput(input: Input, opts: InputRuleOpts = {}): ModelIssue[] {
+  const { label, osType } = opts;
   const issues: ModelIssue[] = [];
   const at = (problem: string, fix: string, prop?: string, xmlName?: string) =>
     issues.push(deviceIssue(input, problem, { prop, xmlName, fix, label }));
   const src = input.source;
-  if (input.bus === 'ps2' && input.type !== 'mouse' && input.type !== 'keyboard') {
-    at(`ps2 bus does not support ${input.type} input device`, "use bus='usb' or bus='virtio'", 'bus', '@bus');
+  const mouseOrKeyboard = input.type === 'mouse' || input.type === 'keyboard';
+  if (osType === 'xen' || osType === 'xenpvh') {
+    if (input.bus !== undefined && input.bus !== 'xen') {
+      at(`unsupported input bus ${input.bus}`, "use bus='xen' for Xen PV guests", 'bus', '@bus');
+    } else if (!mouseOrKeyboard) {
+      at(`xen bus does not support ${input.type} input device`, "use type='mouse' or type='keyboard'", 'type', '@type');
+    }
+  } else {
+    if (input.bus === 'ps2' && !mouseOrKeyboard) {
+      at(`ps2 bus does not support ${input.type} input device`, "use bus='usb' or bus='virtio'", 'bus', '@bus');
+    }
+    if (input.bus === 'xen') {
+      at('unsupported input bus xen', "use bus='ps2', 'usb' or 'virtio'", 'bus', '@bus');
+    }
+  }
+  if (input.model !== undefined && input.bus !== 'virtio') {
+    at(`only bus 'virtio' is supported for input model '${input.model}'`, "set bus='virtio' or remove the model attribute", 'model', '@model');
   }
   switch (input.type) {
     case 'mouse':

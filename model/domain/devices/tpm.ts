@@ -87,7 +87,12 @@ export function validateTpm(tpm: Tpm, label?: string): ModelIssue[] {
     }
   }
   if (b.type === 'external' && !b.source) {
-    issues.push(deviceIssue(b, 'missing external TPM backend source', { label, fix: "add <source type='unix' mode='connect' path='/path/to/swtpm.sock'/>" }));
+    issues.push(deviceIssue(b, 'missing socket path for external TPM device', { label, fix: "add <source type='unix' mode='connect' path='/path/to/swtpm.sock'/>" }));
+  }
+  if (b.type === 'emulator' && b.activePcrBanks && b.version !== undefined && b.version !== '2.0') {
+    issues.push(deviceIssue(b, "<active_pcr_banks/> requires TPM version '2.0'", {
+      prop: 'activePcrBanks', xmlName: 'active_pcr_banks', label, fix: "set version='2.0' or remove <active_pcr_banks>",
+    }));
   }
   return issues;
 }

@@ -7,6 +7,9 @@ import { Channel } from '../../../../model/domain/devices/channel';
 import { Input } from '../../../../model/domain/devices/input';
 import { Tpm } from '../../../../model/domain/devices/tpm';
 import { Graphics } from '../../../../model/domain/devices/graphics';
+import { Video } from '../../../../model/domain/devices/video';
+import { Sound } from '../../../../model/domain/devices/sound';
+import { Audio } from '../../../../model/domain/devices/audio';
 
 export const DEVICES_B: Record<string, TObject> = {
   serial: Serial,
@@ -16,4 +19,7 @@ export const DEVICES_B: Record<string, TObject> = {
   input: Input,
   tpm: Tpm,
   graphics: Graphics,
+  video: Video,
+  sound: Sound,
+  audio: Audio,
 };
