@@ -58,7 +58,11 @@ export interface ElementOptions {
   readonly write?: (w: XmlWriter, xmlName: string, value: any, writeDefault: (w: XmlWriter, xmlName: string, value: any) => void) => void;
   /** Extra check after generic parsing (cross-attribute rules that belong to the document itself). */
   readonly check?: (value: any, el: XmlElement, ctx: ParseContext) => void;
-  /** Accept namespace declarations (`xmlns:qemu=...`) as attributes of this element. */
+  /**
+   * A namespace root: when formatting, declare `xmlns:p='uri'` (after the attributes) for each
+   * known prefix its direct children are written with, e.g. `xmlns:qemu` on `<domain>`.
+   * (Namespace declarations are accepted on every element when parsing.)
+   */
   readonly acceptsNamespaceDecls?: boolean;
   /** JSON Schema description shown in editors and docs. */
   readonly description?: string;
