@@ -18,7 +18,10 @@ export const Reconnect = X.element(
     },
     check(v, el, ctx) {
       if (v.enabled === 'yes' && v.timeout === undefined) {
-        ctx.fail(el, "missing required attribute 'timeout' in element 'reconnect'", { fix: "add timeout='SECONDS' to <reconnect enabled='yes'>" });
+        ctx.fail(el, 'missing timeout for chardev with reconnect enabled', { fix: "add timeout='SECONDS' to <reconnect enabled='yes'>" });
+      }
+      if (v.enabled === 'yes' && v.timeout === 0) {
+        ctx.fail(el, "chardev reconnect source timeout cannot be '0'", { attr: 'timeout', fix: 'use a timeout of at least 1 second' });
       }
     },
   },

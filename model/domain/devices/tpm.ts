@@ -56,13 +56,20 @@ export type TpmBackend = Static<typeof TpmBackend>;
 
 const { alias, address } = deviceInfo();
 
-export const Tpm = X.element({
-  /** Defaults per architecture (tpm-tis on x86, tpm-spapr on pSeries). */
-  model: X.attr(TpmModel),
-  backend: X.reqChild(TpmBackend),
-  alias,
-  address,
-});
+export const Tpm = X.element(
+  {
+    /** Defaults per architecture (tpm-tis on x86, tpm-spapr on pSeries). */
+    model: X.attr(TpmModel),
+    backend: X.reqChild(TpmBackend),
+    alias,
+    address,
+  },
+  {
+    check(v, el, ctx) {
+      if (!v.backend) ctx.fail(el, 'missing TPM device backend', { fix: "add <backend type='emulator' version='2.0'/> (or passthrough/external)" });
+    },
+  },
+);
 export type Tpm = Static<typeof Tpm>;
 
 /** Which backend each backend-specific child belongs to. */

@@ -91,7 +91,10 @@ describe('character devices', () => {
       "dev.xml:2: /serial/source[1]/@mode: attribute 'mode' has value 'listen', which must be one of 'bind', 'connect' (fix: use one of bind, connect)",
     );
     expect(() => parseDevice(Serial, `<serial type='tcp'><source mode='connect' host='a' service='1'>\n<reconnect enabled='yes'/></source></serial>`)).toThrow(
-      "dev.xml:2: /serial/source[1]/reconnect: missing required attribute 'timeout' in element 'reconnect'",
+      "dev.xml:2: /serial/source[1]/reconnect: missing timeout for chardev with reconnect enabled",
+    );
+    expect(() => parseDevice(Serial, `<serial type='tcp'><source mode='connect' host='a' service='1'><reconnect enabled='yes' timeout='0'/></source></serial>`)).toThrow(
+      "chardev reconnect source timeout cannot be '0'",
     );
   });
 
