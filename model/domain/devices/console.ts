@@ -74,10 +74,11 @@ export function validateConsoles(consoles: readonly Console[], label?: string): 
 /**
  * libvirt's post-parse console/serial alias for HVM guests (returns new arrays, inputs untouched):
  *  - a first console targeting `serial` (or nothing) with no serial ports becomes serial[0]
- *    (an isa-serial on port 0) and is replaced by a console stub aliasing it;
+ *    and is replaced by a console stub aliasing it;
  *  - with serial ports present, the first console becomes a stub aliasing serial[0]
  *    (its own source is dropped if it differs: serial[0] wins);
- *  - with no console but an isa serial[0], a stub console aliasing it is added first.
+ *  - with no serial-alias console but an isa serial[0] (a serial without target type counts as
+ *    isa, the x86 default), a stub console aliasing it is added first.
  * A stub is `{ type, target: { type: 'serial', port } }` copied from serial[0]; see
  * `consoleAsFormatted` for the full printed form.
  */
@@ -92,7 +93,8 @@ export function applyConsoleCompat(
   if (cons.length > 0 && isSerialAlias(cons[0])) {
     if (sers.length === 0) {
       const { tty: _tty, target, ...rest } = cons[0];
-      sers.push({ ...rest, target: { type: 'isa-serial', port: target?.port ?? 0 } } as Serial);
+      // The target type (isa-serial on x86) is the hypervisor driver's choice.
+      sers.push({ ...rest, target: { port: target?.port ?? 0 } } as Serial);
     }
     cons[0] = consoleAsFormatted({ target: { type: 'serial' } }, 0, sers, true);
   } else if (sers.length > 0 && (sers[0].target?.type ?? 'isa-serial') === 'isa-serial' && !cons.some(isSerialAlias)) {

@@ -3,6 +3,7 @@ import { Parallel } from '../../../../model/domain/devices/parallel';
 import { Console, applyConsoleCompat, consoleAsFormatted, validateConsoles } from '../../../../model/domain/devices/console';
 import { Channel, validateChannel } from '../../../../model/domain/devices/channel';
 import { chrSourceFor } from '../../../../model/domain/devices/chardev';
+import { applyChrDefaults, type ChrDeviceLists } from '../../../../model/domain/devices/chardev-defaults';
 import { parseDevice, roundTrip, brief, formatDevice } from './device-xml';
 
 describe('character devices', () => {
@@ -151,7 +152,7 @@ describe('character devices', () => {
     it('turns a lone serial console into serial[0] plus an aliasing console (HVM only)', () => {
       const cons = parseDevice(Console, `<console type='pty'><target port='0'/></console>`);
       const r = applyConsoleCompat([cons], [], true);
-      expect(r.serials).toEqual([{ type: 'pty', target: { type: 'isa-serial', port: 0 } }]);
+      expect(r.serials).toEqual([{ type: 'pty', target: { port: 0 } }]);
       expect(r.consoles).toEqual([{ type: 'pty', target: { type: 'serial', port: 0 } }]);
       expect(applyConsoleCompat([cons], [], false)).toEqual({ consoles: [cons], serials: [] });
     });
@@ -166,5 +167,56 @@ describe('character devices', () => {
       const b = parseDevice(Console, `<console type='pty'>\n<target type='serial' port='1'/></console>`);
       expect(brief(validateConsoles([a, b]))).toEqual(['1: /console: Only the first console can be a serial port']);
     });
+  });
+});
+
+describe('character device defaults', () => {
+  it("gives libvirt's generic defaults: pty, raw tcp protocol, port numbers, serial console tie", () => {
+    const devices = {
+      serials: [
+        parseDevice(Serial, `<serial type='tcp'><source mode='bind' host='0.0.0.0' service='2445'/><target port='1'/></serial>`),
+        parseDevice(Serial, `<serial><target/></serial>`),
+      ],
+      parallels: [parseDevice(Parallel, `<parallel type='null'/>`)],
+      consoles: [parseDevice(Console, `<console type='pty'><target type='virtio'/></console>`)],
+      channels: [parseDevice(Channel, `<channel><target type='virtio' name='x'/></channel>`)],
+    };
+    applyChrDefaults(devices, 'hvm');
+    const fmt = (shape: Parameters<typeof formatDevice>[0], name: string, list: unknown[] | undefined) =>
+      (list ?? []).map((d) => formatDevice(shape, name, d as never)).join('');
+    expect(fmt(Serial, 'serial', devices.serials)).toBe(`<serial type='tcp'>
+  <source mode='bind' host='0.0.0.0' service='2445'/>
+  <protocol type='raw'/>
+  <target port='1'/>
+</serial>
+<serial type='pty'>
+  <target port='2'/>
+</serial>
+`);
+    expect(fmt(Parallel, 'parallel', devices.parallels)).toBe(`<parallel type='null'>\n  <target port='0'/>\n</parallel>\n`);
+    expect(fmt(Console, 'console', devices.consoles)).toBe(`<console type='tcp'>
+  <source mode='bind' host='0.0.0.0' service='2445'/>
+  <protocol type='raw'/>
+  <target type='serial' port='1'/>
+</console>
+<console type='pty'>
+  <target type='virtio' port='0'/>
+</console>
+`);
+    expect(fmt(Channel, 'channel', devices.channels)).toBe(`<channel type='pty'>\n  <target type='virtio' name='x'/>\n</channel>\n`);
+    const again = JSON.stringify(devices);
+    applyChrDefaults(devices, 'hvm');
+    expect(JSON.stringify(devices)).toBe(again);
+  });
+
+  it('moves a lone serial console to serial[0] of an HVM guest and leaves other guests alone', () => {
+    const hvm = { consoles: [parseDevice(Console, `<console type='pty'/>`)] } as ChrDeviceLists;
+    applyChrDefaults(hvm, 'hvm');
+    expect(hvm.serials).toEqual([{ type: 'pty', target: { port: 0 } }]);
+    expect(hvm.consoles).toEqual([{ type: 'pty', target: { type: 'serial', port: 0 } }]);
+    const xen = { consoles: [parseDevice(Console, `<console type='pty'><target type='xen'/></console>`)] } as ChrDeviceLists;
+    applyChrDefaults(xen, 'xen');
+    expect(xen.serials).toBeUndefined();
+    expect(xen.consoles).toEqual([{ type: 'pty', target: { type: 'xen', port: 0 } }]);
   });
 });
