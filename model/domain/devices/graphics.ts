@@ -239,3 +239,42 @@ export function validateGraphics(g: Graphics, label?: string): ModelIssue[] {
   }
   return issues;
 }
+
+/**
+ * libvirt's generic graphics defaults, in place:
+ *  - the legacy `listen` (and VNC `socket`) attribute and the first `<listen>` mirror each other
+ *    (whichever is given fills the other);
+ *  - VNC on an address/network listener: no port (or port -1) means autoport, and autoport
+ *    prints as port -1; an explicit port means autoport='no';
+ *  - SPICE on an address/network listener: autoport prints 'yes'/'no', port -1 means autoport.
+ * The listener libvirt adds when there is none comes from the hypervisor's configuration
+ * (QEMU: vnc_listen/spice_listen), so it is the provider's job.
+ */
+export function applyGraphicsDefaults(g: Graphics): void {
+  if (g.type === 'vnc' || g.type === 'spice' || g.type === 'rdp') {
+    if (!g.listens?.length) {
+      if (g.listen !== undefined) g.listens = [{ type: 'address', address: g.listen }];
+      else if (g.type === 'vnc' && g.socket !== undefined) g.listens = [{ type: 'socket', socket: g.socket }];
+    }
+    const first = g.listens?.[0];
+    if (first?.type === 'address' && first.address !== undefined) g.listen ??= first.address;
+    if (g.type === 'vnc' && first?.type === 'socket' && first.socket !== undefined) g.socket ??= first.socket;
+    const onAddress = !first || first.type === 'address' || first.type === 'network';
+    if (g.type === 'vnc' && onAddress) {
+      if (g.port === undefined || g.port === -1 || g.autoport === 'yes') {
+        g.port = -1;
+        g.autoport = 'yes';
+      } else {
+        g.autoport ??= 'no';
+      }
+    }
+    if (g.type === 'spice' && onAddress && first) {
+      if (g.port === -1 || g.autoport === 'yes') {
+        delete g.port;
+        g.autoport = 'yes';
+      } else {
+        g.autoport ??= 'no';
+      }
+    }
+  }
+}

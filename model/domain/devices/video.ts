@@ -137,3 +137,48 @@ export function validateVideos(videos: readonly Video[], label?: string): ModelI
   videos.forEach((v, i) => issues.push(...validateVideo(v, lbl(i))));
   return issues;
 }
+
+/**
+ * Video memory libvirt assumes when `vram` is absent, KiB (0: none). VMware and VirtualBox
+ * guests get the smaller framebuffers of those hypervisors.
+ */
+export function defaultVideoVram(type: VideoModelType, virtType?: string): number {
+  switch (type) {
+    case 'vga':
+    case 'cirrus':
+    case 'vmvga':
+      if (virtType === 'vbox') return 8 * 1024;
+      if (virtType === 'vmware') return 4 * 1024;
+      return 16 * 1024;
+    case 'bochs':
+      return 16 * 1024;
+    case 'xen':
+      return 4 * 1024;
+    case 'qxl':
+      return 64 * 1024;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * libvirt's generic video defaults, in place: one head, the default video memory, the adapter
+ * marked primary moved to the front, and the first adapter marked primary (`primary='no'` is
+ * the same as no attribute). `none` adapters get nothing. `virtType` is the domain type.
+ */
+export function applyVideoDefaults(videos: Video[], virtType?: string): void {
+  for (const v of videos) {
+    const m = v.model;
+    if (!m || m.type === 'none') continue;
+    m.heads ??= 1;
+    if (m.vram === undefined) {
+      const vram = defaultVideoVram(m.type, virtType);
+      if (vram) m.vram = vram;
+    }
+    if (m.primary === 'no') delete m.primary;
+  }
+  const p = videos.findIndex((v) => v.model?.primary === 'yes');
+  if (p > 0) videos.unshift(...videos.splice(p, 1));
+  const first = videos[0]?.model;
+  if (first && first.type !== 'none') first.primary = 'yes';
+}

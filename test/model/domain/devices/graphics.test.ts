@@ -1,5 +1,5 @@
-import { Graphics, validateGraphics } from '../../../../model/domain/devices/graphics';
-import { parseDevice, roundTrip, brief } from './device-xml';
+import { Graphics, validateGraphics, applyGraphicsDefaults } from '../../../../model/domain/devices/graphics';
+import { parseDevice, roundTrip, brief, formatDevice } from './device-xml';
 
 describe('<graphics>', () => {
   it('prints a spice server in libvirt order, channels sorted and mode any dropped', () => {
@@ -82,5 +82,38 @@ describe('<graphics>', () => {
     expect(brief(validateGraphics(rdp))).toEqual(["2: /graphics/listen[1]: listen type 'socket' is not available for graphics type 'rdp'"]);
     const dbus = parseDevice(Graphics, `<graphics type='dbus' p2p='yes' address='unix:path=/x'/>`);
     expect(validateGraphics(dbus).map((i) => i.problem)).toEqual(['D-Bus p2p with an address is not supported']);
+  });
+});
+
+describe('graphics defaults', () => {
+  const after = (xml: string) => {
+    const g = parseDevice(Graphics, xml);
+    applyGraphicsDefaults(g);
+    return formatDevice(Graphics, 'graphics', g);
+  };
+
+  it('mirrors the listen attribute and the first <listen>', () => {
+    expect(after(`<graphics type='vnc' port='5903' autoport='no'><listen type='address' address='2001:1:2:3:4:5:1234:1234'/></graphics>`)).toBe(
+      `<graphics type='vnc' port='5903' autoport='no' listen='2001:1:2:3:4:5:1234:1234'>
+  <listen type='address' address='2001:1:2:3:4:5:1234:1234'/>
+</graphics>
+`,
+    );
+    expect(after(`<graphics type='vnc' port='5903' autoport='no' listen='127.0.0.1'/>`)).toBe(
+      `<graphics type='vnc' port='5903' autoport='no' listen='127.0.0.1'>\n  <listen type='address' address='127.0.0.1'/>\n</graphics>\n`,
+    );
+    expect(after(`<graphics type='vnc'><listen type='socket' socket='/tmp/vnc.sock'/></graphics>`)).toBe(
+      `<graphics type='vnc' socket='/tmp/vnc.sock'>\n  <listen type='socket' socket='/tmp/vnc.sock'/>\n</graphics>\n`,
+    );
+  });
+
+  it('turns a VNC server without port into autoport with port -1', () => {
+    expect(after(`<graphics type='vnc' listen='1.2.3.4' autoport='yes'><listen type='address' address='1.2.3.4'/></graphics>`)).toBe(
+      `<graphics type='vnc' port='-1' autoport='yes' listen='1.2.3.4'>\n  <listen type='address' address='1.2.3.4'/>\n</graphics>\n`,
+    );
+    expect(after(`<graphics type='vnc'/>`)).toBe(`<graphics type='vnc' port='-1' autoport='yes'/>\n`);
+    expect(after(`<graphics type='spice' port='-1'><listen type='address'/></graphics>`)).toBe(
+      `<graphics type='spice' autoport='yes'>\n  <listen type='address'/>\n</graphics>\n`,
+    );
   });
 });

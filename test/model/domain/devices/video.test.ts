@@ -1,5 +1,5 @@
-import { Video, validateVideo, validateVideos } from '../../../../model/domain/devices/video';
-import { parseDevice, roundTrip, brief } from './device-xml';
+import { Video, validateVideo, validateVideos, applyVideoDefaults } from '../../../../model/domain/devices/video';
+import { parseDevice, roundTrip, brief, formatDevice } from './device-xml';
 
 describe('<video>', () => {
   it('prints driver, model (ram, vram, vram64, vgamem, heads, primary), acceleration, resolution', () => {
@@ -48,5 +48,37 @@ describe('<video>', () => {
       "a 'none' video type must be the only video device defined for the domain",
     ]);
     expect(validateVideos([none])).toEqual([]);
+  });
+});
+
+describe('video defaults', () => {
+  it('adds one head, the default vram, and marks the first adapter primary', () => {
+    const videos = [
+      parseDevice(Video, `<video><model type='qxl' ram='65536' vgamem='8192'/></video>`),
+      parseDevice(Video, `<video><model type='cirrus' primary='no'/></video>`),
+    ];
+    applyVideoDefaults(videos);
+    expect(videos.map((v) => formatDevice(Video, 'video', v)).join('')).toBe(`<video>
+  <model type='qxl' ram='65536' vram='65536' vgamem='8192' heads='1' primary='yes'/>
+</video>
+<video>
+  <model type='cirrus' vram='16384' heads='1'/>
+</video>
+`);
+  });
+
+  it('moves the primary adapter to the front and leaves none alone', () => {
+    const videos = [
+      parseDevice(Video, `<video><model type='virtio'/></video>`),
+      parseDevice(Video, `<video><model type='vga' primary='yes'/></video>`),
+    ];
+    applyVideoDefaults(videos, 'vmware');
+    expect(videos.map((v) => v.model)).toEqual([
+      { type: 'vga', primary: 'yes', heads: 1, vram: 4096 },
+      { type: 'virtio', heads: 1 },
+    ]);
+    const none = [parseDevice(Video, `<video><model type='none'/></video>`)];
+    applyVideoDefaults(none);
+    expect(none[0].model).toEqual({ type: 'none' });
   });
 });
