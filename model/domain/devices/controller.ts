@@ -113,3 +113,79 @@ export const Controller = X.element({
   pcihole64: X.childValue(X.scaled({ canonical: 'KiB' })),
 });
 export type Controller = Static<typeof Controller>;
+
+/**
+ * The rules libvirt enforces for one controller whatever the hypervisor (messages as libvirt
+ * words them): PCI root placement and the ranges of PCI target numbers.
+ */
+export function validateController(c: Controller, label?: string): ModelIssue[] {
+  if (c.type !== 'pci') return [];
+  const at = (obj: unknown, problem: string, fix: string, prop?: string, xmlName?: string) => [deviceIssue(obj, problem, { label, fix, prop, xmlName })];
+  const idx = c.index ?? 0;
+  const isRoot = c.model === 'pci-root' || c.model === 'pcie-root';
+  if (isRoot && c.address) return at(c, 'pci-root and pcie-root controllers should not have an address', 'remove <address>', 'address', 'address');
+  if (idx > 255) return at(c, `PCI controller index ${idx} too high, maximum is 255`, 'use an index from 0 to 255', 'index', '@index');
+  const t = c.target;
+  if (!t) return [];
+  if (t.index !== undefined) {
+    if (t.index > 30) return at(t, `PCI controller target index '${t.index}' out of range - must be 0-30`, 'use a target index from 0 to 30', 'index', '@index');
+    if ((idx === 0) !== (t.index === 0)) {
+      return at(t, 'Only the PCI controller with index 0 can have target index 0, and vice versa', "match index='0' with target index='0'", 'index', '@index');
+    }
+  }
+  if (t.chassisNr !== undefined && (t.chassisNr < 1 || t.chassisNr > 255)) {
+    return at(t, `PCI controller chassisNr '${t.chassisNr}' out of range - must be 1-255`, 'use a chassisNr from 1 to 255', 'chassisNr', '@chassisNr');
+  }
+  if (t.chassis !== undefined && t.chassis > 255) return at(t, `PCI controller chassis '${t.chassis}' out of range - must be 0-255`, 'use a chassis from 0 to 255', 'chassis', '@chassis');
+  if (t.port !== undefined && t.port > 255) return at(t, `PCI controller port '${t.port}' out of range - must be 0-255`, 'use a port from 0 to 255', 'port', '@port');
+  if (t.busNr !== undefined && (t.busNr < 1 || t.busNr > 254)) return at(t, `PCI controller busNr '${t.busNr}' out of range - must be 1-254`, 'use a busNr from 1 to 254', 'busNr', '@busNr');
+  if (t.node !== undefined && idx === 0) return at(t, "The PCI controller with index=0 can't be associated with a NUMA node", 'remove <node>', 'node', 'node');
+  return [];
+}
+
+/**
+ * Every controller rule libvirt enforces independent of the hypervisor, in libvirt's order.
+ * While parsing: USB 'none' excludes other USB controllers, companions need a master, PCI roots
+ * have index 0. After parsing: one controller per type and index (USB companions share their
+ * master's index; controllers without an index get a free one). Then each controller's own rules.
+ */
+export function validateControllers(controllers: readonly Controller[], label?: string): ModelIssue[] {
+  const lab = (c: Controller) => (label ? `${label}/${controllers.indexOf(c)}` : undefined);
+  let usbNone = false;
+  let usbOther = false;
+  for (const c of controllers) {
+    if (c.type === 'usb') {
+      if (c.model === 'none' ? usbOther : usbNone) {
+        return [deviceIssue(c, "Can't add another USB controller: USB is disabled for this domain", { label: lab(c), fix: "remove the USB controller with model='none' or the others" })];
+      }
+      if (c.model === 'none') usbNone = true;
+      else usbOther = true;
+    }
+    if ((c.model === 'pci-root' || c.model === 'pcie-root') && (c.index ?? 0) !== 0) {
+      return [deviceIssue(c, 'pci-root and pcie-root controllers should have index 0', { label: lab(c), prop: 'index', xmlName: '@index', fix: "use index='0'" })];
+    }
+  }
+  const usb = controllers.filter((c) => c.type === 'usb');
+  if (usbOther && !usb.some((c) => !c.master)) {
+    return [deviceIssue(usb[0], 'No master USB controller specified', { label: lab(usb[0]), fix: "add the EHCI master (e.g. model='ich9-ehci1') with the same index" })];
+  }
+  const seen = new Set<string>();
+  for (const c of controllers) {
+    if (c.type === 'usb' || c.type === undefined || c.index === undefined) continue;
+    const key = `${c.type}/${c.index}`;
+    if (seen.has(key)) {
+      return [deviceIssue(c, `Multiple '${c.type}' controllers with index '${c.index}'`, { label: lab(c), prop: 'index', xmlName: '@index', fix: 'give each controller of a type its own index' })];
+    }
+    seen.add(key);
+  }
+  for (const c of controllers) {
+    const own = validateController(c, lab(c));
+    if (own.length) return own;
+  }
+  return [];
+}
+
+/** Whether the controllers turn USB off (`<controller type='usb' model='none'/>`). */
+export function usbDisabled(controllers: readonly Controller[]): boolean {
+  return controllers.some((c) => c.type === 'usb' && c.model === 'none');
+}

@@ -18,6 +18,7 @@ import { deviceIssue } from './device-issue';
 import { Auth, Initiator } from './storage-source';
 import { Teaming } from './teaming';
 import { NetIp, NetRoute } from './net-ip';
+import { diskBus, effectiveDriveAddress, type Disk } from './disk';
 
 const hex = (n: number | undefined, width: number) => (n === undefined ? undefined : '0x' + n.toString(16).padStart(width, '0'));
 const num = () => X.uint({ anyBase: true });
@@ -152,3 +153,139 @@ export const Hostdev = X.element({
   address,
 });
 export type Hostdev = Static<typeof Hostdev>;
+
+/** The rules libvirt enforces for one hostdev whatever the hypervisor (messages as libvirt words them). */
+export function validateHostdev(h: Hostdev, label?: string): ModelIssue[] {
+  const at = (obj: unknown, problem: string, fix: string, prop?: string, xmlName?: string) => [deviceIssue(obj, problem, { label, fix, prop, xmlName })];
+  const mode = h.mode ?? 'subsystem';
+  const addr = h.address?.type;
+  if (mode === 'subsystem' && h.type === 'mdev') {
+    if (h.source?.address?.uuid === undefined) {
+      return at(h.source ?? h, "Missing 'uuid' attribute for element <address>", "write the mediated device as <address uuid='...'/> in <source>");
+    }
+    const wanted = h.model === 'vfio-ccw' ? 'ccw' : h.model === 'vfio-ap' ? undefined : 'pci';
+    if (addr && addr !== wanted) {
+      return at(h.address, `Unsupported address type '${addr}' with mediated device model '${h.model ?? ''}'`, wanted ? `use an address of type '${wanted}'` : 'remove <address>', 'type', '@type');
+    }
+  }
+  if (mode === 'subsystem') {
+    switch (h.type) {
+      case 'pci':
+        if (addr && addr !== 'pci' && addr !== 'unassigned') return at(h.address, "PCI host devices must use 'pci' or 'unassigned' address type", "use <address type='pci' .../>");
+        break;
+      case 'scsi':
+        if (addr && addr !== 'drive') return at(h.address, "SCSI host device must use 'drive' address type", "use <address type='drive' .../>");
+        if (h.sgio === 'unfiltered') return at(h, 'unfiltered sgio is no longer supported', "use sgio='filtered' or drop it", 'sgio', '@sgio');
+        break;
+      case 'scsi_host':
+        if (addr && addr !== 'pci' && addr !== 'ccw') return at(h.address, "SCSI_host host device must use 'pci' or 'ccw' address type", "use a 'pci' or 'ccw' address");
+        break;
+      case 'usb':
+        if (addr && addr !== 'usb') return at(h.address, "USB host device must use 'usb' address type", "use <address type='usb' .../>");
+        break;
+      default:
+        break;
+    }
+  }
+  if (addr === 'unassigned' && !(mode === 'subsystem' && h.type === 'pci')) {
+    return at(h.address, "address of type 'unassigned' is supported only for hostdevs", 'remove the address');
+  }
+  const team = h.teaming;
+  if (team) {
+    if (team.type !== 'transient') return at(team, "teaming hostdev devices must have type='transient'", "use <teaming type='transient' persistent='...'/>");
+    if (!team.persistent) return at(team, 'missing required persistent attribute in hostdev teaming element', "add persistent='ua-...' naming the virtio interface's alias");
+    if (mode !== 'subsystem' || h.type !== 'pci') return at(team, 'teaming is only supported for pci hostdev devices', 'remove <teaming>');
+  }
+  return [];
+}
+
+/** Whether two hostdevs name the same host device (libvirt refuses to assign one twice). */
+export function sameHostDevice(a: Hostdev, b: Hostdev): boolean {
+  if ((a.mode ?? 'subsystem') !== (b.mode ?? 'subsystem') || a.type !== b.type) return false;
+  const x = a.source ?? {};
+  const y = b.source ?? {};
+  const xa = x.address ?? {};
+  const ya = y.address ?? {};
+  switch (a.type) {
+    case 'pci':
+      return (xa.domain ?? 0) === (ya.domain ?? 0) && (xa.bus ?? 0) === (ya.bus ?? 0) && (xa.slot ?? 0) === (ya.slot ?? 0) && (xa.function ?? 0) === (ya.function ?? 0);
+    case 'usb':
+      if (xa.bus !== undefined && xa.device !== undefined) return xa.bus === ya.bus && xa.device === ya.device;
+      return x.vendor?.id === y.vendor?.id && x.product?.id === y.product?.id;
+    case 'scsi':
+      if ((x.protocol ?? 'adapter') !== (y.protocol ?? 'adapter')) return false;
+      if (x.protocol === 'iscsi') return x.name === y.name && x.host?.name === y.host?.name;
+      return x.adapter?.name === y.adapter?.name && xa.bus === ya.bus && xa.target === ya.target && xa.unit === ya.unit;
+    case 'scsi_host':
+      return x.wwpn === y.wwpn;
+    case 'mdev':
+      return xa.uuid === ya.uuid;
+    case 'storage':
+      return x.block === y.block;
+    case 'misc':
+      return x.char === y.char;
+    case 'net':
+      return x.interface === y.interface;
+    default:
+      return false;
+  }
+}
+
+export interface HostdevRulesContext {
+  /** Disks, whose SCSI drive addresses SCSI hostdevs must not take. */
+  readonly disks?: readonly Disk[];
+  /** Path prefix for hostdevs built in code (`Devices/hostdevs`). */
+  readonly label?: string;
+}
+
+type Drive = { controller: number; bus: number; target: number; unit: number };
+const driveOf = (a: { type: string; controller?: number; bus?: number; target?: number; unit?: number } | undefined): Drive | undefined =>
+  a?.type === 'drive' ? { controller: a.controller ?? 0, bus: a.bus ?? 0, target: a.target ?? 0, unit: a.unit ?? 0 } : undefined;
+const same = (a: Drive, b: Drive) => a.controller === b.controller && a.bus === b.bus && a.target === b.target && a.unit === b.unit;
+
+/**
+ * Every hostdev rule libvirt enforces independent of the hypervisor, in libvirt's order: each
+ * hostdev's own rules, then no host device twice and at most one vGPU with ramfb, then SCSI
+ * drive addresses not shared with another SCSI hostdev or a SCSI disk.
+ */
+export function validateHostdevs(hostdevs: readonly Hostdev[], ctx: HostdevRulesContext = {}): ModelIssue[] {
+  const lab = (h: Hostdev) => (ctx.label ? `${ctx.label}/${hostdevs.indexOf(h)}` : undefined);
+  for (const h of hostdevs) {
+    const own = validateHostdev(h, lab(h));
+    if (own.length) return own;
+  }
+  let ramfb = false;
+  for (let i = 0; i < hostdevs.length; i++) {
+    const h = hostdevs[i];
+    for (let j = i + 1; j < hostdevs.length; j++) {
+      if (sameHostDevice(h, hostdevs[j])) {
+        return [deviceIssue(hostdevs[j], 'Hostdev already exists in the domain configuration', { label: lab(hostdevs[j]), fix: 'remove the second <hostdev> for this host device' })];
+      }
+    }
+    if (h.type === 'mdev' && h.ramfb === 'on') {
+      if (ramfb) return [deviceIssue(h, "Only one vgpu device can have 'ramfb' enabled", { label: lab(h), prop: 'ramfb', xmlName: '@ramfb', fix: "keep ramfb='on' on one vGPU only" })];
+      ramfb = true;
+    }
+  }
+  const scsi = hostdevs.filter((h) => (h.mode ?? 'subsystem') === 'subsystem' && h.type === 'scsi');
+  for (let i = 0; i < scsi.length; i++) {
+    const a = driveOf(scsi[i].address);
+    if (!a) continue;
+    // libvirt prints the bus number as controller and vice versa in these two messages.
+    const where = `controller='${a.bus}' bus='${a.controller}' target='${a.target}' unit='${a.unit}'`;
+    for (let j = i + 1; j < scsi.length; j++) {
+      const b = driveOf(scsi[j].address);
+      if (b && same(a, b)) {
+        return [deviceIssue(scsi[j], `SCSI host address ${where} in use by another SCSI host device`, { label: lab(scsi[j]), prop: 'address', xmlName: 'address', fix: 'give each SCSI hostdev its own drive address' })];
+      }
+    }
+    const disk = (ctx.disks ?? []).find((d) => {
+      const da = diskBus(d) === 'scsi' ? effectiveDriveAddress(d) : undefined;
+      return da !== undefined && same(da, a);
+    });
+    if (disk) {
+      return [deviceIssue(scsi[i], `SCSI host address ${where} in use by another SCSI disk`, { label: lab(scsi[i]), prop: 'address', xmlName: 'address', fix: 'give the hostdev a drive address no SCSI disk uses' })];
+    }
+  }
+  return [];
+}

@@ -8,7 +8,10 @@
  */
 import * as X from '../../schema';
 import type { Static } from '@sinclair/typebox';
+import type { ModelIssue } from '../../errors';
 import { deviceInfo } from './device-info';
+import { deviceIssue } from './device-issue';
+import { usbDisabled, type Controller } from './controller';
 
 const { alias, acpi, address } = deviceInfo();
 
@@ -19,3 +22,11 @@ export const Hub = X.element({
   address,
 });
 export type Hub = Static<typeof Hub>;
+
+/** libvirt refuses a USB hub when USB is turned off (`<controller type='usb' model='none'/>`). */
+export function validateHubs(hubs: readonly Hub[], controllers: readonly Controller[], label?: string): ModelIssue[] {
+  if (!usbDisabled(controllers)) return [];
+  const i = hubs.findIndex((h) => (h.type ?? 'usb') === 'usb');
+  if (i < 0) return [];
+  return [deviceIssue(hubs[i], "Can't add USB hub: USB is disabled for this domain", { label: label ? `${label}/${i}` : undefined, fix: "remove the hub or the USB controller with model='none'" })];
+}

@@ -242,3 +242,95 @@ export const Interface = X.element(interfaceProps, {
   },
 });
 export type Interface = Static<typeof Interface>;
+
+const VIRTIO_NET_MODELS = new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional']);
+
+/** The interface's MAC as libvirt names the interface in messages. */
+function macOf(net: Interface): string {
+  return net.mac?.address ?? '(generated MAC)';
+}
+
+/**
+ * The rules libvirt enforces for one interface whatever the hypervisor, in libvirt's order
+ * (messages as libvirt words them). For types other than `network` the connection type is known
+ * up front, so the rules libvirt checks once a network port is allocated (VLAN tags, bandwidth
+ * on hostdev) are checked here too.
+ */
+export function validateInterface(net: Interface, label?: string): ModelIssue[] {
+  const at = (obj: unknown, problem: string, fix: string, prop?: string, xmlName?: string) => [deviceIssue(obj, problem, { label, fix, prop, xmlName })];
+  const type = net.type ?? 'user';
+  const src = net.source;
+  if ((src?.ips?.length || src?.routes?.length) && type !== 'ethernet') {
+    return at(
+      src,
+      `Invalid attempt to set network interface host-side IP route and/or address info on interface of type '${type}'. This is only supported on interfaces of type 'ethernet'`,
+      'move <ip>/<route> out of <source> (guest side) or use type ethernet',
+    );
+  }
+  if (net.target?.managed === 'no' && type !== 'ethernet') {
+    return at(net.target, `unmanaged target dev is not supported on interfaces of type '${type}'`, "remove managed='no'", 'managed', '@managed');
+  }
+  const team = net.teaming;
+  if (team) {
+    if (team.type === 'transient' && !team.persistent) {
+      return at(team, "teaming persistent attribute must be set if teaming type is 'transient'", "add persistent='ua-...' naming the virtio interface's alias");
+    }
+    if (team.type !== 'transient' && team.persistent) {
+      return at(team, `teaming persistent attribute not allowed if teaming type is '${team.type ?? ''}'`, 'remove persistent', 'persistent', '@persistent');
+    }
+  }
+  if (net.backend?.tap !== undefined && type !== 'ethernet' && type !== 'network' && type !== 'bridge') {
+    return at(net.backend, `interface ${macOf(net)} - custom tap device path is not supported for network interfaces of type ${type}`, 'remove tap from <backend>', 'tap', '@tap');
+  }
+  const portRules = isolatedPortRules(net, type, label);
+  if (portRules.length) return portRules;
+  if (!(net.model && VIRTIO_NET_MODELS.has(net.model.type)) && net.driver) {
+    const drv = net.driver;
+    const checks: [unknown, string, string][] = [
+      [drv.iommu, 'iommu driver option is only supported for virtio devices', '@iommu'],
+      [drv.ats, 'ats driver option is only supported for virtio devices', '@ats'],
+      [drv.packed, 'packed driver option is only supported for virtio devices', '@packed'],
+      [drv.pagePerVq, 'page_per_vq option is only supported for virtio devices', '@page_per_vq'],
+    ];
+    for (const [v, problem, xmlName] of checks) if (v !== undefined) return at(drv, problem, "remove it or use <model type='virtio'/>", undefined, xmlName);
+  }
+  if (type !== 'network') {
+    if (net.vlan && !(type === 'hostdev' || (type === 'direct' && src?.mode === 'passthrough') || (type === 'bridge' && net.virtualport?.type === 'openvswitch'))) {
+      return at(net.vlan, `interface ${macOf(net)} - vlan tag not supported for this connection type`, 'use vlan tags only with hostdev, macvtap passthrough or Open vSwitch bridges');
+    }
+    if (net.bandwidth && type === 'hostdev') {
+      return at(net.bandwidth, `interface ${macOf(net)} - bandwidth settings are not supported for hostdev interfaces`, 'remove <bandwidth>');
+    }
+  }
+  return [];
+}
+
+function isolatedPortRules(net: Interface, type: InterfaceType, label?: string): ModelIssue[] {
+  if (net.port?.isolated !== 'yes') return [];
+  if (type !== 'network' && type !== 'bridge') {
+    return [
+      deviceIssue(net.port, `interface ${macOf(net)} - <port isolated='yes'/> is not supported for network interfaces with type='${type}'`, {
+        label,
+        fix: "use port isolation only with type='network' or type='bridge'",
+      }),
+    ];
+  }
+  if (net.virtualport?.type) {
+    return [
+      deviceIssue(net.port, `interface ${macOf(net)} - <port isolated='yes'/> is not supported for network interfaces with virtualport type='${net.virtualport.type}'`, {
+        label,
+        fix: 'remove <virtualport> or the port isolation',
+      }),
+    ];
+  }
+  return [];
+}
+
+/** Each interface's rules, in document order. */
+export function validateInterfaces(nets: readonly Interface[], label?: string): ModelIssue[] {
+  for (const [i, n] of nets.entries()) {
+    const own = validateInterface(n, label ? `${label}/${i}` : undefined);
+    if (own.length) return own;
+  }
+  return [];
+}

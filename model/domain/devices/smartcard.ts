@@ -12,8 +12,10 @@
  */
 import * as X from '../../schema';
 import type { Static } from '@sinclair/typebox';
+import type { ModelIssue } from '../../errors';
 import { deviceInfo } from './device-info';
-import { ChrType, chrSourceProps } from './chardev';
+import { deviceIssue } from './device-issue';
+import { ChrType, chrSourceProps, validateChrSource } from './chardev';
 
 const { alias, acpi, address } = deviceInfo();
 
@@ -31,3 +33,15 @@ export const Smartcard = X.element({
   address,
 });
 export type Smartcard = Static<typeof Smartcard>;
+
+/** The rules libvirt enforces for a smartcard whatever the hypervisor (messages as libvirt words them). */
+export function validateSmartcard(card: Smartcard, label?: string): ModelIssue[] {
+  if (card.address && card.address.type !== 'ccid') {
+    return [deviceIssue(card, "Controllers must use the 'ccid' address type", { label, prop: 'address', xmlName: 'address', fix: "use <address type='ccid' controller='0' slot='0'/>" })];
+  }
+  if (card.mode === 'host-certificates' && (card.certificates?.length ?? 0) !== 3) {
+    return [deviceIssue(card, 'host-certificates mode needs exactly three certificates', { label, fix: 'list three <certificate> nicknames' })];
+  }
+  if (card.mode === 'passthrough') return validateChrSource(card, { label });
+  return [];
+}
