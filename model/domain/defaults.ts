@@ -10,6 +10,9 @@ import type { Domain } from './domain';
 import type { Cpu, NumaCell } from './cpu';
 import type { Clock } from './clock';
 import type { XmlElement } from '../xml/dom';
+import { applyChrDefaults } from './devices/chardev-defaults';
+import { applyGraphicsDefaults } from './devices/graphics';
+import { applyVideoDefaults } from './devices/video';
 
 export interface DomainDefaultsOptions {
   /**
@@ -34,7 +37,28 @@ export function applyDomainDefaults(domain: Domain, opts: DomainDefaultsOptions 
   domain.onReboot ??= 'restart';
   domain.onCrash ??= 'destroy';
   applySeclabelDefaults(domain);
+  applyDeviceDefaults(domain);
   return domain;
+}
+
+/**
+ * The device defaults of libvirt's generic parser (each kind's rules live with the device), and
+ * the inactive-definition rule for aliases: only user aliases (`ua-` prefix) are kept; the
+ * others are runtime names the hypervisor driver assigns.
+ */
+function applyDeviceDefaults(domain: Domain): void {
+  const devices = domain.devices;
+  if (!devices) return;
+  applyChrDefaults(devices, domain.os?.type.type);
+  for (const g of devices.graphics ?? []) applyGraphicsDefaults(g);
+  if (devices.videos) applyVideoDefaults(devices.videos, domain.type);
+  for (const val of Object.values(devices as Record<string, unknown>)) {
+    const list = Array.isArray(val) ? val : val && typeof val === 'object' ? [val] : [];
+    for (const dev of list) {
+      const d = dev as { alias?: { name?: string } };
+      if (d?.alias?.name !== undefined && !d.alias.name.startsWith('ua-')) delete d.alias;
+    }
+  }
 }
 
 /**
@@ -67,6 +91,8 @@ function applyCpuDefaults(domain: Domain): void {
   const cells = cpu.numa?.cells;
   if (cells) {
     cells.forEach((c, i) => (c.id ??= i));
+    // libvirt stores cell N at index N, so cells print in id order.
+    cells.sort((a, b) => (a.id as number) - (b.id as number));
     fillDistances(cells);
   }
 }

@@ -5,7 +5,7 @@
  * Plain switches written `<x/>` or `<x state='on|off'/>` are stored as 'on' | 'off'; libvirt
  * prints them with an explicit state. The old boolean markers (`<acpi/>`, `<pae/>`) are `true`.
  */
-import type { Static } from '@sinclair/typebox';
+import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import * as X from '../schema';
 import { featureSwitch } from './feature-switch';
 
@@ -81,10 +81,27 @@ export const CapabilitiesFeature = X.element({
 
 export const Apic = X.element({ eoi: X.attr(X.onOff()) });
 
+/** `<tseg unit='MiB'>48</tseg>`: MiB (the default unit); sizes that are not whole MiB are rejected. */
+function tsegCodec(): X.ElementCodec<TInteger> {
+  const kib = X.scaled({ canonical: 'KiB', defaultUnit: 'MiB' });
+  return {
+    schema: Type.Integer({ minimum: 0, description: 'size in MiB' }),
+    describe: 'a size in MiB',
+    parse(el, ctx) {
+      const n = kib.parse(el, ctx);
+      if (n % 1024 !== 0) ctx.fail(el, 'SMM TSEG size must be divisible by 1 MiB', { fix: `use ${Math.ceil(n / 1024)} MiB` });
+      return n / 1024;
+    },
+    write(w, name, v) {
+      w.text(name, v, [['unit', 'MiB']]);
+    },
+  };
+}
+
 /** System Management Mode; `tseg` (MiB) sizes the extended TSEG on q35. */
 export const Smm = X.element({
   state: X.attr(X.onOff()),
-  tseg: X.childValue(X.scaled({ canonical: 'MiB', defaultUnit: 'MiB' })),
+  tseg: X.childValue(tsegCodec()),
 });
 export type Smm = Static<typeof Smm>;
 

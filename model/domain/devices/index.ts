@@ -35,6 +35,7 @@ import { Rng } from './rng';
 import { NvramDevice } from './nvram';
 import { Panic } from './panic';
 import { Shmem } from './shmem';
+import { MemoryDevice } from './memory';
 import { Iommu } from './iommu';
 import { Vsock } from './vsock';
 
@@ -67,6 +68,8 @@ export const Devices = X.element({
   nvram: X.child(NvramDevice),
   panics: X.children(Panic, { xml: 'panic' }),
   shmems: X.children(Shmem, { xml: 'shmem' }),
+  /** Memory devices (DIMMs, NVDIMMs, virtio-mem, virtio-pmem). */
+  memories: X.children(MemoryDevice, { xml: 'memory' }),
   iommu: X.child(Iommu),
   vsock: X.child(Vsock),
 });
