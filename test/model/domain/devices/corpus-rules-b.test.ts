@@ -9,7 +9,9 @@ import { parseDomainXml, type Domain } from '../../../../model/domain/domain';
 import { formatIssue, type ModelIssue } from '../../../../model/errors';
 import { validateSerial } from '../../../../model/domain/devices/serial';
 import { validateParallel } from '../../../../model/domain/devices/parallel';
-import { validateConsoles } from '../../../../model/domain/devices/console';
+import { Console, validateConsoles, consoleAsFormatted } from '../../../../model/domain/devices/console';
+import { XmlWriter } from '../../../../model/xml/writer';
+import * as X from '../../../../model/schema';
 import { validateChannel } from '../../../../model/domain/devices/channel';
 import { validateInput } from '../../../../model/domain/devices/input';
 import { validateTpm } from '../../../../model/domain/devices/tpm';
@@ -106,5 +108,32 @@ d('part-B device rules on the corpus', () => {
       const problems = partBIssues(parseDomainXml(fs.readFileSync(c.file, 'utf8'), `${name}.xml`)).map((i) => i.problem);
       expect(problems).toContain(message);
     }
+  });
+
+  it('derives every console of the canonical outputs from serial[n] the way libvirt prints it', () => {
+    const fmt = (c: unknown) => {
+      const w = new XmlWriter();
+      X.writeObject(w, 'console', Console, c as Record<string, unknown>);
+      return w.toString();
+    };
+    const mismatches: string[] = [];
+    let derived = 0;
+    const dir = path.join(ROOT, 'tests/qemuxml2xmloutdata');
+    for (const f of fs.readdirSync(dir)) {
+      let dom: Domain;
+      try {
+        dom = parseDomainXml(fs.readFileSync(path.join(dir, f), 'utf8'), f);
+      } catch {
+        continue;
+      }
+      const serials = dom.devices?.serials ?? [];
+      (dom.devices?.consoles ?? []).forEach((c, i) => {
+        const view = consoleAsFormatted(c, i, serials, dom.os.type.type === 'hvm');
+        if (view !== c) derived++;
+        if (fmt(view) !== fmt(c)) mismatches.push(`${f}: console[${i}]\n${fmt(c)}vs\n${fmt(view)}`);
+      });
+    }
+    expect(derived).toBeGreaterThan(20);
+    expect(mismatches).toEqual([]);
   });
 });
