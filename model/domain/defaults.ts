@@ -123,7 +123,7 @@ function fillDistances(cells: NumaCell[]): void {
 
 /** Sizes of hotplugged memory devices, KiB (summed into `<memory>` with NUMA cells). */
 function memoryDeviceTotal(domain: Domain): number {
-  const devs = (domain.devices as { memories?: { target?: { size?: number } }[] } | undefined)?.memories ?? [];
+  const devs = domain.devices?.memories ?? [];
   return devs.reduce((sum, d) => sum + (d.target?.size ?? 0), 0);
 }
 

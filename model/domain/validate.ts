@@ -11,6 +11,29 @@ import { sourceOf } from '../schema';
 import type { Domain } from './domain';
 import { parseCpuset } from './cpuset';
 import { hasDeviceBootOrder } from './defaults';
+import { validateDisks } from './devices/disk';
+import { validateControllers } from './devices/controller';
+import { validateLease } from './devices/lease';
+import { validateFilesystems } from './devices/filesystem';
+import { validateInterfaces } from './devices/interface';
+import { validateSmartcard } from './devices/smartcard';
+import { validateSerial } from './devices/serial';
+import { validateParallel } from './devices/parallel';
+import { validateConsoles } from './devices/console';
+import { validateChannel } from './devices/channel';
+import { validateInput } from './devices/input';
+import { validateTpm } from './devices/tpm';
+import { validateGraphics } from './devices/graphics';
+import { validateAudios, type AudioUser } from './devices/audio';
+import { validateVideos } from './devices/video';
+import { validateHostdevs } from './devices/hostdev';
+import { validateRedirdevs } from './devices/redirdev';
+import { validateHubs } from './devices/hub';
+import { validateRng } from './devices/rng';
+import { validateShmem } from './devices/shmem';
+import { validateMemoryDevice } from './devices/memory';
+import { validateIommu } from './devices/iommu';
+import { validateVsock } from './devices/vsock';
 
 class Issues {
   readonly list: ModelIssue[] = [];
@@ -48,6 +71,7 @@ export function validateDomainRules(domain: Domain, label = ''): ModelIssue[] {
   checkSeclabels(domain, v);
   checkQemuNamespace(domain, v);
   checkDeviceAliases(domain, v);
+  v.list.push(...deviceIssues(domain, label));
   return v.list;
 }
 
@@ -71,7 +95,7 @@ function checkMemory(d: Domain, v: Issues): void {
     });
   }
   const cells = d.cpu?.numa?.cells ?? [];
-  const mems = d.devices && 'memories' in d.devices ? ((d.devices as { memories?: { target?: { size?: number } }[] }).memories ?? []) : [];
+  const mems = d.devices?.memories ?? [];
   const hotplug = mems.reduce((s, m) => s + (m.target?.size ?? 0), 0);
   if (!cells.length && hotplug > total) {
     v.at(d.memory, '/memory', `Total size of memory devices (${hotplug} KiB) exceeds the total memory size (${total} KiB)`, { fix: 'raise <memory> or shrink the memory devices' });
@@ -347,4 +371,43 @@ function checkDeviceAliases(d: Domain, v: Issues): void {
       seen.add(alias.name);
     });
   }
+}
+
+/** Each device kind's own rules (they live with the device schemas), given the domain context they need. */
+function deviceIssues(d: Domain, label: string): ModelIssue[] {
+  const dev = d.devices;
+  if (!dev) return [];
+  const at = (kind: string) => (label ? `${label}/devices/${kind}` : undefined);
+  const osType = d.os.type.type;
+  const controllers = dev.controllers ?? [];
+  const disks = dev.disks ?? [];
+  const hostdevs = dev.hostdevs ?? [];
+  const out: ModelIssue[] = [
+    ...validateControllers(controllers, at('controllers')),
+    ...validateDisks(disks, { hostdevs, label: at('disks') }),
+    ...(dev.leases ?? []).flatMap((l, i) => validateLease(l, label && `${at('leases')}/${i}`)),
+    ...validateFilesystems(dev.filesystems ?? [], at('filesystems')),
+    ...validateInterfaces(dev.interfaces ?? [], at('interfaces')),
+    ...(dev.smartcards ?? []).flatMap((c, i) => validateSmartcard(c, label && `${at('smartcards')}/${i}`)),
+    ...(dev.serials ?? []).flatMap((c, i) => validateSerial(c, label && `${at('serials')}/${i}`)),
+    ...(dev.parallels ?? []).flatMap((c, i) => validateParallel(c, label && `${at('parallels')}/${i}`)),
+    ...validateConsoles(dev.consoles ?? [], at('consoles')),
+    ...(dev.channels ?? []).flatMap((c, i) => validateChannel(c, label && `${at('channels')}/${i}`)),
+    ...(dev.inputs ?? []).flatMap((x, i) => validateInput(x, { osType, label: label && `${at('inputs')}/${i}` })),
+    ...(dev.tpms ?? []).flatMap((x, i) => validateTpm(x, label && `${at('tpms')}/${i}`)),
+    ...(dev.graphics ?? []).flatMap((x, i) => validateGraphics(x, label && `${at('graphics')}/${i}`)),
+    ...validateVideos(dev.videos ?? [], at('videos')),
+    ...validateAudios(dev.audios ?? [], [...(dev.sounds ?? []), ...(dev.graphics ?? [])] as AudioUser[], at('audios')),
+    ...validateHostdevs(hostdevs, { disks, label: at('hostdevs') }),
+    ...validateRedirdevs(dev.redirdevs ?? [], controllers, at('redirdevs')),
+    ...validateHubs(dev.hubs ?? [], controllers, at('hubs')),
+    ...(dev.rngs ?? []).flatMap((x, i) => validateRng(x, label && `${at('rngs')}/${i}`)),
+    ...(dev.shmems ?? []).flatMap((x, i) => validateShmem(x, label && `${at('shmems')}/${i}`)),
+    ...(dev.memories ?? []).flatMap((m, i) =>
+      validateMemoryDevice(m, { numaNodes: d.cpu?.numa?.cells?.length ?? 0, arch: d.os.type.arch, label: label && `${at('memories')}/${i}` }),
+    ),
+  ];
+  if (dev.iommu) out.push(...validateIommu(dev.iommu, { features: { ioapicDriver: d.features?.ioapic?.driver }, label: at('iommu') }));
+  if (dev.vsock) out.push(...validateVsock(dev.vsock, at('vsock')));
+  return out;
 }
