@@ -527,9 +527,11 @@ export function validateDisks(disks: readonly Disk[], ctx: DiskRulesContext = {}
       const a = ordered[i];
       const b = ordered[j];
       if (a.target?.dev === b.target?.dev) {
+        // Point at whichever of the two comes later in the document.
+        const dup = disks.indexOf(a) > disks.indexOf(b) ? a : b;
         issues.push(
-          deviceIssue(b, `target '${a.target?.dev}' duplicated for disk sources '${diskSourceName(a)}' and '${diskSourceName(b)}'`, {
-            label: label(b),
+          deviceIssue(dup, `target '${a.target?.dev}' duplicated for disk sources '${diskSourceName(a)}' and '${diskSourceName(b)}'`, {
+            label: label(dup),
             prop: 'target',
             xmlName: 'target',
             fix: 'give every disk its own target dev',

@@ -13,7 +13,7 @@
  *   </interface>
  */
 import * as X from '../../schema';
-import type { Static, TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TProperties, type TString } from '@sinclair/typebox';
 import type { ModelIssue } from '../../errors';
 import { deviceInfo } from './device-info';
 import { deviceIssue } from './device-issue';
@@ -46,6 +46,27 @@ export const InterfaceSourceLocal = X.element({
   address: X.attr(X.str()),
   port: X.attr(X.uint({ max: 65535 })),
 });
+
+/** NIC models libvirt knows by name; it matches them case-insensitively and prints them like this. */
+export const KNOWN_NET_MODELS = [
+  'netfront', 'rtl8139', 'virtio', 'e1000', 'e1000e', 'virtio-transitional', 'virtio-non-transitional', 'usb-net',
+  'spapr-vlan', 'lan9118', 'scm91c111', 'vlance', 'vmxnet', 'vmxnet2', 'vmxnet3', 'Am79C970A', 'Am79C973',
+  '82540EM', '82545EM', '82543GC',
+] as const;
+
+/** A NIC model name: a known model in libvirt's spelling (`ViRtIo` → `virtio`), or any other name as written. */
+function netModelCodec(): X.ValueCodec<TString> {
+  const known = new Map<string, string>(KNOWN_NET_MODELS.map((m) => [m.toLowerCase(), m]));
+  return {
+    schema: Type.String({ pattern: '^[a-zA-Z0-9\\-_]+$' }),
+    describe: 'a NIC model name (letters, digits, - and _)',
+    parse(raw) {
+      if (!/^[a-zA-Z0-9\-_]+$/.test(raw)) throw new X.CodecError('must be a NIC model name (letters, digits, - and _)');
+      return known.get(raw.toLowerCase()) ?? raw;
+    },
+    format: (v) => v,
+  };
+}
 
 const VDS_ORDER = ['switchid', 'portid', 'portgroupid', 'connectionid'];
 
@@ -213,7 +234,7 @@ const interfaceProps = {
   /** Containers: interface name inside the guest. */
   guest: X.child(X.element({ dev: X.attr(X.str()), actual: X.attr(X.str()) })),
   /** NIC model: virtio, e1000e, rtl8139, ... */
-  model: X.child(X.element({ type: X.reqAttr(X.str({ pattern: '^[a-zA-Z0-9\\-_]+$', describe: 'a NIC model name' })) })),
+  model: X.child(X.element({ type: X.reqAttr(netModelCodec()) })),
   driver: X.child(InterfaceDriver),
   backend: X.child(InterfaceBackend),
   filterref: X.child(FilterRef),
