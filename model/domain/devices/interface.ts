@@ -300,9 +300,6 @@ export function validateInterface(net: Interface, label?: string): ModelIssue[] 
       return at(team, `teaming persistent attribute not allowed if teaming type is '${team.type ?? ''}'`, 'remove persistent', 'persistent', '@persistent');
     }
   }
-  if (net.backend?.tap !== undefined && type !== 'ethernet' && type !== 'network' && type !== 'bridge') {
-    return at(net.backend, `interface ${macOf(net)} - custom tap device path is not supported for network interfaces of type ${type}`, 'remove tap from <backend>', 'tap', '@tap');
-  }
   const portRules = isolatedPortRules(net, type, label);
   if (portRules.length) return portRules;
   if (!(net.model && VIRTIO_NET_MODELS.has(net.model.type)) && net.driver) {
@@ -324,6 +321,24 @@ export function validateInterface(net: Interface, label?: string): ModelIssue[] 
     }
   }
   return [];
+}
+
+/**
+ * A custom tap device (`<backend tap=...>`) only makes sense for tap-based connections
+ * (ethernet, network, bridge). libvirt accepts the definition and refuses it when the domain
+ * starts (QEMU driver), so this is not part of validateInterface; the QEMU provider checks it.
+ */
+export function validateTapBackend(net: Interface, label?: string): ModelIssue[] {
+  const type = net.type ?? 'user';
+  if (net.backend?.tap === undefined || type === 'ethernet' || type === 'network' || type === 'bridge') return [];
+  return [
+    deviceIssue(net.backend, `interface ${macOf(net)} - custom tap device path is not supported for network interfaces of type ${type}`, {
+      label,
+      prop: 'tap',
+      xmlName: '@tap',
+      fix: 'remove tap from <backend>',
+    }),
+  ];
 }
 
 function isolatedPortRules(net: Interface, type: InterfaceType, label?: string): ModelIssue[] {

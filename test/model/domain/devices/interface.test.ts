@@ -1,5 +1,5 @@
 /** <interface>: exact XML in/out for the connection types and the rules libvirt enforces. */
-import { Interface, validateInterface, validateInterfaces } from '../../../../model/domain/devices/interface';
+import { Interface, validateInterface, validateInterfaces, validateTapBackend } from '../../../../model/domain/devices/interface';
 import { parseDevice, roundTrip, brief } from './device-xml';
 
 const net = (xml: string) => parseDevice(Interface, xml);
@@ -214,9 +214,10 @@ describe('interface rules', () => {
     expect(problems(`<interface type='direct'><mac address='52:54:00:00:00:01'/><source dev='eth0'/><port isolated='yes'/></interface>`)).toEqual([
       "interface 52:54:00:00:00:01 - <port isolated='yes'/> is not supported for network interfaces with type='direct'",
     ]);
-    expect(
-      problems(`<interface type='hostdev' managed='yes'><mac address='00:11:22:33:44:55'/><source><address type='pci' domain='0' bus='6' slot='18' function='1'/></source><backend tap='/dev/mytap'/></interface>`),
-    ).toEqual(['interface 00:11:22:33:44:55 - custom tap device path is not supported for network interfaces of type hostdev']);
+    const vf = net(`<interface type='hostdev' managed='yes'><mac address='00:11:22:33:44:55'/><source><address type='pci' domain='0' bus='6' slot='18' function='1'/></source><backend tap='/dev/mytap'/></interface>`);
+    expect(validateInterface(vf)).toEqual([]);
+    expect(validateTapBackend(vf).map((i) => i.problem)).toEqual(['interface 00:11:22:33:44:55 - custom tap device path is not supported for network interfaces of type hostdev']);
+    expect(validateTapBackend(net(`<interface type='bridge'><source bridge='br0'/><backend tap='/dev/mytap'/></interface>`))).toEqual([]);
   });
 
   it('keeps virtio options, VLAN tags and bandwidth to the connections that support them', () => {
