@@ -16,8 +16,9 @@ import { applyVideoDefaults } from './devices/video';
 
 export interface DomainDefaultsOptions {
   /**
-   * Generates a UUID for a domain that has none (libvirt makes one up at define time). The
-   * model is pure, so the caller supplies randomness; without it the uuid stays absent.
+   * Generates a UUID for a domain that has none and for `<genid/>` (libvirt makes them up at
+   * define time). The model is pure, so the caller supplies randomness; without it the uuid
+   * stays absent and the genid stays a request (`<genid/>`).
    */
   readonly newUuid?: () => string;
 }
@@ -25,6 +26,8 @@ export interface DomainDefaultsOptions {
 /** Applies libvirt's hypervisor-independent parse-time defaults to `domain` (in place). */
 export function applyDomainDefaults(domain: Domain, opts: DomainDefaultsOptions = {}): Domain {
   if (domain.uuid === undefined && opts.newUuid) domain.uuid = opts.newUuid();
+  // `<genid/>` asks for a fresh generation id each time the definition is parsed.
+  if (domain.genid === '' && opts.newUuid) domain.genid = opts.newUuid();
   if (domain.metadata) domain.metadata = sanitizeMetadata(domain.metadata);
   applyCpuDefaults(domain);
   applyMemoryDefaults(domain);
@@ -63,7 +66,8 @@ function applyDeviceDefaults(domain: Domain): void {
 
 /**
  * libvirt keeps one metadata element per namespace (the first one) and drops elements that
- * have no namespace at all.
+ * have no namespace at all. Each kept element carries its own namespace declarations, as
+ * libxml2 gives a copied node (a prefix declared on `<domain>` is declared on the element).
  */
 function sanitizeMetadata(elements: XmlElement[]): XmlElement[] {
   const seen = new Set<string>();
@@ -71,9 +75,27 @@ function sanitizeMetadata(elements: XmlElement[]): XmlElement[] {
   for (const el of elements) {
     if (!el.uri || seen.has(el.uri)) continue;
     seen.add(el.uri);
-    out.push(el);
+    out.push(withOwnNamespaces(el, new Map()));
   }
   return out;
+}
+
+/** `el` with an `xmlns[:prefix]` declaration added wherever its prefix is not declared in scope. */
+function withOwnNamespaces(el: XmlElement, inScope: Map<string, string>): XmlElement {
+  const scope = new Map(inScope);
+  for (const a of el.attrs) {
+    if (a.name === 'xmlns') scope.set('', a.value);
+    else if (a.name.startsWith('xmlns:')) scope.set(a.name.slice(6), a.value);
+  }
+  let attrs = el.attrs;
+  if (el.uri && scope.get(el.prefix) !== el.uri) {
+    const name = el.prefix ? `xmlns:${el.prefix}` : 'xmlns';
+    attrs = [{ name, prefix: el.prefix ? 'xmlns' : '', local: el.prefix || 'xmlns', uri: 'http://www.w3.org/2000/xmlns/', value: el.uri, pos: el.pos }, ...el.attrs];
+    scope.set(el.prefix, el.uri);
+  }
+  const children = el.children.map((c) => (c.kind === 'element' ? withOwnNamespaces(c, scope) : c));
+  const changed = attrs !== el.attrs || children.some((c, i) => c !== el.children[i]);
+  return changed ? { ...el, attrs, children } : el;
 }
 
 function applyCpuDefaults(domain: Domain): void {

@@ -23,6 +23,28 @@ describe('domain defaults', () => {
     );
   });
 
+  it('fills <genid/> with a new id through the same generator', () => {
+    const xml = minimal('  <genid/>');
+    expect(applyDomainDefaults(parseDomainXml(xml)).genid).toBe('');
+    expect(applyDomainDefaults(parseDomainXml(xml), { newUuid: () => '00010203-0405-4607-8809-0a0b0c0d0e0f' }).genid).toBe('00010203-0405-4607-8809-0a0b0c0d0e0f');
+  });
+
+  it('declares a metadata element\'s namespace on the element when it was declared on <domain>', () => {
+    const xml = `<domain type='kvm' xmlns:app='http://example.org/app'>
+  <name>a</name>
+  <memory>1024</memory>
+  <os><type>hvm</type></os>
+  <metadata><app:tag><app:x/><y xmlns='urn:y'/></app:tag></metadata>
+</domain>`;
+    expect(section(canonical(xml), 'metadata')).toBe(`  <metadata>
+    <app:tag xmlns:app="http://example.org/app">
+      <app:x/>
+      <y xmlns="urn:y"/>
+    </app:tag>
+  </metadata>
+`);
+  });
+
   it('sizes memory from the NUMA cells and memory devices only when <memory> is absent', () => {
     const numa = "<cpu><numa><cell cpus='0' memory='1048576'/><cell cpus='1' memory='524288'/></numa></cpu>";
     const dimm = "<devices><memory model='dimm'><target><size unit='MiB'>512</size><node>0</node></target></memory></devices>";
