@@ -179,7 +179,8 @@ function applyPlacementDefaults(domain: Domain): void {
   const mem = domain.numatune?.memory;
   if (mem) {
     mem.mode ??= 'strict';
-    if (mem.nodeset !== undefined) {
+    if (mem.placement === 'auto') delete mem.nodeset;
+    else if (mem.nodeset !== undefined) {
       if (mem.placement === undefined) mem.placement = 'static';
     } else if (mem.placement === undefined) {
       mem.placement = vcpu.placement === 'auto' ? 'auto' : 'static';

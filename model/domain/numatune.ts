@@ -10,7 +10,8 @@ export const NumaMode = X.enumOf('strict', 'preferred', 'interleave', 'restricti
 
 /**
  * `<memory mode='strict' nodeset='0-1'/>` or `<memory mode='strict' placement='auto'/>`.
- * libvirt prints `placement` only when it is `auto` (a nodeset implies static placement).
+ * libvirt prints `placement` only when it is `auto` (a nodeset implies static placement), and
+ * ignores a nodeset given with automatic placement.
  */
 export const NumatuneMemory = X.element(
   {
@@ -19,11 +20,6 @@ export const NumatuneMemory = X.element(
     nodeset: X.attr(cpuset()),
   },
   {
-    check(v, el, ctx) {
-      if (v.placement === 'auto' && v.nodeset !== undefined) {
-        ctx.fail(el, "nodeset cannot be used with placement='auto'", { attr: 'nodeset', fix: "remove nodeset or use placement='static'" });
-      }
-    },
     write(w, name, v, writeDefault) {
       writeDefault(w, name, v.placement === 'static' ? { ...v, placement: undefined } : v);
     },

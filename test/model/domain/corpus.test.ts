@@ -5,6 +5,7 @@
  *  (b) every expected output of qemuxml2xmltest is a fixed point of parse → defaults → format;
  *  (c) every qemuxml2argvtest input parses, takes the defaults and validates, except inputs
  *      whose every test expects a parse error;
+ *  (c2) the same for the optional fake-caps inputs;
  *  (d) the expected parse errors that are hypervisor independent are reported with libvirt's
  *      message.
  * The pipeline is the one `virtform domxml-format` runs, minus the driver (QEMU) defaults.
@@ -111,6 +112,24 @@ d('libvirt 9.0 domain corpus', () => {
     summary.push(`(c) ${files.length - Object.keys(failures).length}/${files.length} qemuxml2argv inputs parse and validate (${expectedErrors.length} expected-parse-error inputs left out)`);
     expect(all.length).toBe(656);
     expect(expectedErrors.length).toBe(51);
+    expect(failures).toEqual({});
+  });
+
+  it('(c2) parses and validates the optional fake-caps inputs that libvirt accepts', () => {
+    const dir = path.join(ROOT, 'extra-fakecaps/tests/qemuxml2argvdata');
+    if (!fs.existsSync(dir)) return;
+    const outcomes = new Map<string, string[]>();
+    for (const r of tsv('qemuxml2argv-tests.tsv')) outcomes.set(r[0], [...(outcomes.get(r[0]) ?? []), r[4]]);
+    const all = fs.readdirSync(dir).filter((f) => f.endsWith('.xml')).sort();
+    const files = all
+      .filter((f) => {
+        const o = outcomes.get(f.replace(/\.xml$/, '')) ?? [];
+        return !(o.length > 0 && o.every((x) => x === 'parse-error'));
+      })
+      .map((f) => path.join(dir, f));
+    const failures = run(files, (f) => void pipeline(f));
+    summary.push(`(c2) ${files.length - Object.keys(failures).length}/${files.length} fake-caps qemuxml2argv inputs parse and validate`);
+    expect(files.length).toBe(336);
     expect(failures).toEqual({});
   });
 
