@@ -13,20 +13,20 @@ import { applyDomainDefaults } from '../../model/domain/defaults';
 import { formatIssue } from '../../model/errors';
 
 /**
- * The hypervisor driver's post-parse defaults (QEMU: default controllers, PCI/drive addresses,
- * CPU model, machine type...), applied after the generic ones. Identity until provider/qemu
- * provides its pass; swap it in here.
+ * HOOK: the hypervisor driver's post-parse defaults (QEMU: default controllers, PCI/drive
+ * addresses, CPU model and check, machine type, firmware descriptors...), applied after the
+ * generic ones. Identity until provider/qemu has its pass; replace the body with a call to it.
  */
-export let applyDriverDefaults: (domain: Domain) => Domain = (domain) => domain;
-
-/** Replaces the driver defaults hook (provider/qemu registers its pass here; tests too). */
-export function setDriverDefaults(pass: (domain: Domain) => Domain): void {
-  applyDriverDefaults = pass;
+export function applyDriverDefaults(domain: Domain): Domain {
+  return domain;
 }
 
-/** Parse → generic defaults → driver defaults → validate → canonical XML. Throws VirtformError listing every issue. */
-export function domxmlFormat(text: string, file: string): string {
-  const domain = applyDriverDefaults(applyDomainDefaults(parseDomainXml(text, file), { newUuid: randomUUID }));
+/**
+ * Parse → generic defaults → driver defaults → validate → canonical XML. Throws VirtformError
+ * listing every issue (file:line, path, problem, fix).
+ */
+export function domxmlFormat(text: string, file: string, driverDefaults: (domain: Domain) => Domain = applyDriverDefaults): string {
+  const domain = driverDefaults(applyDomainDefaults(parseDomainXml(text, file), { newUuid: randomUUID }));
   const issues = validateDomain(domain);
   if (issues.length) throw new VirtformError(issues.map(formatIssue).join('\n'));
   return formatDomainXml(domain);

@@ -87,3 +87,17 @@ describe('virtform domxml-format', () => {
     expect(c.err).toBe(`Error: cannot read ${path.join(dir, 'missing.xml')}: no such file\n`);
   });
 });
+
+describe('domxmlFormat driver-defaults seam', () => {
+  it('runs the driver pass after the generic defaults and before validation', async () => {
+    const { domxmlFormat } = await import('../../cli/commands/domxml-format');
+    const seen: string[] = [];
+    const out = domxmlFormat("<domain type='kvm'><name>a</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><memory>1024</memory><os><type>hvm</type></os></domain>", 'a.xml', (d) => {
+      seen.push(`${d.onPoweroff} ${d.vcpu?.placement}`);
+      d.os.type.machine = 'q35';
+      return d;
+    });
+    expect(seen).toEqual(['destroy static']);
+    expect(out).toContain("    <type machine='q35'>hvm</type>\n");
+  });
+});
