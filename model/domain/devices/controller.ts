@@ -14,6 +14,9 @@ import type { ModelIssue } from '../../errors';
 import { deviceInfo } from './device-info';
 import { deviceIssue } from './device-issue';
 import { virtioOptions } from './virtio-options';
+import type { Disk } from './disk';
+import type { Hostdev } from './hostdev';
+import type { Smartcard } from './smartcard';
 
 export const ControllerType = X.enumOf('ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa');
 export type ControllerType = Static<typeof ControllerType.schema>;
@@ -188,4 +191,93 @@ export function validateControllers(controllers: readonly Controller[], label?: 
 /** Whether the controllers turn USB off (`<controller type='usb' model='none'/>`). */
 export function usbDisabled(controllers: readonly Controller[]): boolean {
   return controllers.some((c) => c.type === 'usb' && c.model === 'none');
+}
+
+const USB2_SET = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
+
+/** The smallest index no controller of `type` uses. */
+function unusedIndex(controllers: readonly Controller[], type: ControllerType | undefined): number {
+  let idx = 0;
+  while (controllers.some((c) => c.type === type && c.index === idx)) idx++;
+  return idx;
+}
+
+/** The device lists whose needs create controllers. */
+export interface ControllerUsers {
+  controllers?: Controller[];
+  disks?: Disk[];
+  hostdevs?: Hostdev[];
+  smartcards?: Smartcard[];
+  /** virtio channels and consoles need a virtio-serial controller. */
+  channels?: readonly VirtioSerialUser[];
+  consoles?: readonly VirtioSerialUser[];
+}
+
+/** A channel or console as far as its virtio-serial controller is concerned. */
+interface VirtioSerialUser {
+  target?: { type?: string };
+  address?: { type: string; controller?: number };
+}
+
+/**
+ * The controller defaults libvirt's generic parser applies, whatever the hypervisor (in place):
+ *  - a controller without index gets one: a USB2 companion (ich9-ehci1/uhci1-3) joins the set
+ *    of the controller before it while that set lacks its model, anything else takes the
+ *    smallest free index of its type;
+ *  - controllers stay in document order; the ones libvirt adds go last;
+ *  - the controllers other devices need are added when missing: for disks on IDE/SATA/SCSI/
+ *    floppy buses every index up to the highest their drive addresses use, then the
+ *    virtio-serial controller of virtio channels and consoles, the CCID controller of each
+ *    smartcard, and the SCSI controllers up to the highest SCSI hostdev address.
+ * Run it after applyDiskDefaults and applySmartcardDefaults, which assign the drive and CCID
+ * addresses it reads. QEMU's own default controllers (USB, PCI root) are provider/qemu's.
+ */
+export function applyControllerDefaults(devices: ControllerUsers): void {
+  const ordered: Controller[] = [];
+  const add = (c: Controller) => ordered.push(c);
+  let prev: Controller | undefined;
+  for (const c of devices.controllers ?? []) {
+    if (c.index === undefined) {
+      if (
+        c.type === 'usb' &&
+        prev?.type === 'usb' &&
+        USB2_SET.has(c.model ?? '') &&
+        USB2_SET.has(prev.model ?? '') &&
+        !ordered.some((o) => o.type === 'usb' && o.index === prev!.index && o.model === c.model)
+      ) {
+        c.index = prev.index;
+      } else {
+        c.index = unusedIndex(devices.controllers ?? [], c.type);
+      }
+    }
+    add(c);
+    prev = c;
+  }
+  const need = (type: ControllerType, maxIndex: number) => {
+    for (let idx = 0; idx <= maxIndex; idx++) {
+      if (!ordered.some((c) => c.type === type && c.index === idx)) add({ type, index: idx });
+    }
+  };
+  for (const [type, bus] of [['scsi', 'scsi'], ['fdc', 'fdc'], ['ide', 'ide'], ['sata', 'sata']] as const) {
+    let max = -1;
+    for (const d of devices.disks ?? []) {
+      if (d.target?.bus === bus && d.address?.type === 'drive') max = Math.max(max, d.address.controller ?? 0);
+    }
+    need(type, max);
+  }
+  for (const dev of [...(devices.channels ?? []), ...(devices.consoles ?? [])]) {
+    if (dev.target?.type !== 'virtio') continue;
+    const idx = dev.address?.type === 'virtio-serial' ? dev.address.controller ?? 0 : 0;
+    if (!ordered.some((c) => c.type === 'virtio-serial' && c.index === idx)) add({ type: 'virtio-serial', index: idx });
+  }
+  for (const card of devices.smartcards ?? []) {
+    const idx = card.address?.type === 'ccid' ? card.address.controller ?? 0 : 0;
+    if (!ordered.some((c) => c.type === 'ccid' && c.index === idx)) add({ type: 'ccid', index: idx });
+  }
+  let scsi = -1;
+  for (const h of devices.hostdevs ?? []) {
+    if ((h.mode ?? 'subsystem') === 'subsystem' && h.type === 'scsi' && h.address?.type === 'drive') scsi = Math.max(scsi, h.address.controller ?? 0);
+  }
+  need('scsi', scsi);
+  if (ordered.length || devices.controllers) devices.controllers = ordered;
 }

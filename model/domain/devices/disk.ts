@@ -564,3 +564,30 @@ export function validateDisks(disks: readonly Disk[], ctx: DiskRulesContext = {}
   }
   return issues;
 }
+
+/** iSCSI sources name a LUN; libvirt appends LUN 0 (`/0`) to a bare IQN. */
+export function iscsiNameWithLun(name: string | undefined): string | undefined {
+  return name !== undefined && !name.includes('/') ? `${name}/0` : name;
+}
+
+/**
+ * The defaults libvirt's generic parser gives disks, whatever the hypervisor (in place; the
+ * list comes back in libvirt's order, see libvirtDiskOrder): type `file`, device `disk`, the bus
+ * inferred from the device and target name, LUN 0 on a bare iSCSI IQN, and a drive address for
+ * IDE, SATA, SCSI and floppy disks that have none. Applying it twice changes nothing.
+ */
+export function applyDiskDefaults(disks: Disk[]): Disk[] {
+  for (const d of disks) {
+    d.type ??= 'file';
+    d.device ??= 'disk';
+    if (d.target?.dev !== undefined && d.target.bus === undefined) d.target.bus = diskBus(d);
+    if (d.type === 'network' && d.source?.protocol === 'iscsi') d.source.name = iscsiNameWithLun(d.source.name);
+  }
+  const ordered = libvirtDiskOrder(disks);
+  for (const d of ordered) {
+    if (d.address) continue;
+    const a = defaultDriveAddress(d);
+    if (a) d.address = { type: 'drive', ...a };
+  }
+  return ordered;
+}

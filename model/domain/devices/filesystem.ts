@@ -145,3 +145,12 @@ export function validateFilesystems(filesystems: readonly Filesystem[], label?: 
   }
   return [];
 }
+
+/**
+ * libvirt's generic defaults for a filesystem (in place): type `mount`, and the 9p access mode
+ * `passthrough` (virtiofs has no access mode).
+ */
+export function applyFilesystemDefaults(fs: Filesystem): void {
+  fs.type ??= 'mount';
+  if (fs.driver?.type !== 'virtiofs') fs.accessmode ??= 'passthrough';
+}

@@ -18,7 +18,7 @@ import { deviceIssue } from './device-issue';
 import { Auth, Initiator } from './storage-source';
 import { Teaming } from './teaming';
 import { NetIp, NetRoute } from './net-ip';
-import { diskBus, effectiveDriveAddress, type Disk } from './disk';
+import { diskBus, effectiveDriveAddress, iscsiNameWithLun, type Disk } from './disk';
 
 const hex = (n: number | undefined, width: number) => (n === undefined ? undefined : '0x' + n.toString(16).padStart(width, '0'));
 const num = () => X.uint({ anyBase: true });
@@ -288,4 +288,14 @@ export function validateHostdevs(hostdevs: readonly Hostdev[], ctx: HostdevRules
     }
   }
   return [];
+}
+
+/**
+ * libvirt's generic defaults for a hostdev (in place): mode `subsystem`, `managed='no'` for
+ * subsystem devices (libvirt always states it), LUN 0 on a bare iSCSI IQN.
+ */
+export function applyHostdevDefaults(h: Hostdev): void {
+  h.mode ??= 'subsystem';
+  if (h.mode === 'subsystem') h.managed ??= 'no';
+  if (h.type === 'scsi' && h.source?.protocol === 'iscsi') h.source.name = iscsiNameWithLun(h.source.name);
 }

@@ -370,3 +370,18 @@ export function validateInterfaces(nets: readonly Interface[], label?: string): 
   }
   return [];
 }
+
+export interface InterfaceDefaultsOptions {
+  /**
+   * Generates a MAC address for an interface that has none (libvirt makes one up in
+   * 52:54:00:xx:xx:xx). The model is pure, so the caller supplies randomness; without it the
+   * MAC stays absent.
+   */
+  readonly newMac?: () => string;
+}
+
+/** libvirt's generic defaults for an interface (in place): type `user`, a generated MAC. */
+export function applyInterfaceDefaults(net: Interface, opts: InterfaceDefaultsOptions = {}): void {
+  net.type ??= 'user';
+  if (net.mac === undefined && opts.newMac) net.mac = { address: opts.newMac() };
+}

@@ -45,3 +45,18 @@ export function validateSmartcard(card: Smartcard, label?: string): ModelIssue[]
   if (card.mode === 'passthrough') return validateChrSource(card, { label });
   return [];
 }
+
+/**
+ * libvirt's generic default for smartcards without an address: the next free slot of CCID
+ * controller 0 (in place). The CCID controllers they need are added by applyControllerDefaults.
+ */
+export function applySmartcardDefaults(cards: Smartcard[]): void {
+  for (const card of cards) {
+    if (card.address) continue;
+    let max = -1;
+    for (const c of cards) {
+      if (c.address?.type === 'ccid' && (c.address.controller ?? 0) === 0) max = Math.max(max, c.address.slot ?? 0);
+    }
+    card.address = { type: 'ccid', controller: 0, slot: max + 1 };
+  }
+}
