@@ -574,7 +574,8 @@ export function iscsiNameWithLun(name: string | undefined): string | undefined {
  * The defaults libvirt's generic parser gives disks, whatever the hypervisor (in place; the
  * list comes back in libvirt's order, see libvirtDiskOrder): type `file`, device `disk`, the bus
  * inferred from the device and target name, LUN 0 on a bare iSCSI IQN, and a drive address for
- * IDE, SATA, SCSI and floppy disks that have none. Applying it twice changes nothing.
+ * IDE, SATA, SCSI and floppy disks that have none; a closed tray and snapshot='no' on a
+ * read-only disk are dropped (libvirt never prints them). Applying it twice changes nothing.
  */
 export function applyDiskDefaults(disks: Disk[]): Disk[] {
   for (const d of disks) {
@@ -582,6 +583,9 @@ export function applyDiskDefaults(disks: Disk[]): Disk[] {
     d.device ??= 'disk';
     if (d.target?.dev !== undefined && d.target.bus === undefined) d.target.bus = diskBus(d);
     if (d.type === 'network' && d.source?.protocol === 'iscsi') d.source.name = iscsiNameWithLun(d.source.name);
+    // libvirt states neither a closed tray nor snapshot='no' on a read-only disk (both are implied).
+    if (d.target?.tray === 'closed') delete d.target.tray;
+    if (d.snapshot === 'no' && d.readonly) delete d.snapshot;
   }
   const ordered = libvirtDiskOrder(disks);
   for (const d of ordered) {

@@ -26,6 +26,10 @@ describe('disk defaults', () => {
     ]);
     const again = applyDiskDefaults(ds);
     expect(again).toEqual(ds);
+    const [cdrom] = applyDiskDefaults([disk(`<disk device='cdrom' snapshot='no'><source file='/iso'/><target dev='hdc' tray='closed'/><readonly/></disk>`)]);
+    expect(formatDevice(Disk, 'disk', cdrom)).toBe(
+      `<disk type='file' device='cdrom'>\n  <source file='/iso'/>\n  <target dev='hdc' bus='ide'/>\n  <readonly/>\n  <address type='drive' controller='0' bus='1' target='0' unit='0'/>\n</disk>\n`,
+    );
   });
 });
 
