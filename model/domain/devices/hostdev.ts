@@ -38,6 +38,8 @@ export const HostSourceAddress = X.element(
     bus: X.attr(num()),
     slot: X.attr(num()),
     function: X.attr(num()),
+    /** Accepted on a PCI source address as on any PCI address; libvirt does not print it here. */
+    multifunction: X.attr(X.onOff()),
     /** USB device number on `bus`. */
     device: X.attr(num()),
     /** SCSI target and unit on `bus`. */

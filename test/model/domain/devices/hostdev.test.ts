@@ -17,7 +17,7 @@ describe('hostdev XML', () => {
   <rom file='/etc/fake/boot.bin' bar='on'/>
   <teaming persistent='ua-backup0' type='transient'/>
   <source writeFiltering='no'>
-    <address function='5' slot='18' bus='6' domain='0'/>
+    <address function='5' slot='18' bus='6' domain='0' multifunction='on'/>
   </source>
   <driver name='vfio'/>
   <boot order='2'/>
