@@ -13,6 +13,12 @@ import type { XmlElement } from '../xml/dom';
 import { applyChrDefaults } from './devices/chardev-defaults';
 import { applyGraphicsDefaults } from './devices/graphics';
 import { applyVideoDefaults } from './devices/video';
+import { applyDiskDefaults } from './devices/disk';
+import { applyControllerDefaults } from './devices/controller';
+import { applyFilesystemDefaults } from './devices/filesystem';
+import { applyInterfaceDefaults } from './devices/interface';
+import { applyHostdevDefaults } from './devices/hostdev';
+import { applySmartcardDefaults } from './devices/smartcard';
 
 export interface DomainDefaultsOptions {
   /**
@@ -55,6 +61,12 @@ function applyDeviceDefaults(domain: Domain): void {
   applyChrDefaults(devices, domain.os?.type.type);
   for (const g of devices.graphics ?? []) applyGraphicsDefaults(g);
   if (devices.videos) applyVideoDefaults(devices.videos, domain.type);
+  if (devices.disks) devices.disks = applyDiskDefaults(devices.disks);
+  for (const f of devices.filesystems ?? []) applyFilesystemDefaults(f);
+  for (const n of devices.interfaces ?? []) applyInterfaceDefaults(n);
+  for (const h of devices.hostdevs ?? []) applyHostdevDefaults(h);
+  if (devices.smartcards) applySmartcardDefaults(devices.smartcards);
+  applyControllerDefaults(devices);
   for (const val of Object.values(devices as Record<string, unknown>)) {
     const list = Array.isArray(val) ? val : val && typeof val === 'object' ? [val] : [];
     for (const dev of list) {
