@@ -8,7 +8,7 @@ import { XmlWriter } from '../xml/writer';
 import { elementMeta, type ElementMeta, type ParseContext, type PropMeta } from './dsl';
 import { ModelError } from '../errors';
 import { recordSource } from './source-map';
-import { prefixForUri, NAMESPACES } from './namespaces';
+import { NAMESPACES, prefixForUri } from './namespaces';
 
 /** The name an element is matched by: `local` or `prefix:local` for a known namespace. */
 function canonicalName(el: XmlElement): string {
@@ -198,14 +198,7 @@ function writeGeneric(w: XmlWriter, xmlName: string, shape: TObject, value: Reco
         break;
     }
   }
-  if (meta.options.declaresChildNamespaces) {
-    for (const [key, m] of meta.props) {
-      if (m.kind === 'attr' || m.kind === 'text' || value[key] === undefined || value[key] === null) continue;
-      const prefix = m.xmlName.includes(':') ? m.xmlName.slice(0, m.xmlName.indexOf(':')) : '';
-      const uri = NAMESPACES[prefix];
-      if (uri && !attrs.some(([n]) => n === `xmlns:${prefix}`)) attrs.push([`xmlns:${prefix}`, uri]);
-    }
-  }
+  if (meta.options.declaresChildNamespaces) attrs.push(...namespaceDecls(meta, value));
   if (!inner.isEmpty) {
     w.start(xmlName, attrs);
     w.append(inner);
@@ -218,6 +211,23 @@ function writeGeneric(w: XmlWriter, xmlName: string, shape: TObject, value: Reco
   } else {
     w.empty(xmlName, attrs);
   }
+}
+
+/**
+ * `xmlns:p='uri'` for each known namespace prefix that a present direct child of `value` is
+ * written with (`qemu:commandline` → `xmlns:qemu`), in property order.
+ */
+function namespaceDecls(meta: ElementMeta, value: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, m] of meta.props) {
+    if (m.kind === 'attr' || m.kind === 'text' || value[key] === undefined || value[key] === null) continue;
+    const colon = m.xmlName.indexOf(':');
+    if (colon < 0) continue;
+    const prefix = m.xmlName.slice(0, colon);
+    const uri = NAMESPACES[prefix];
+    if (uri && !out.some(([n]) => n === `xmlns:${prefix}`)) out.push([`xmlns:${prefix}`, uri]);
+  }
+  return out;
 }
 
 /** Formats one element (and its subtree) at the writer's current position. */

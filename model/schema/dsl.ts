@@ -58,8 +58,6 @@ export interface ElementOptions {
   readonly write?: (w: XmlWriter, xmlName: string, value: any, writeDefault: (w: XmlWriter, xmlName: string, value: any) => void) => void;
   /** Extra check after generic parsing (cross-attribute rules that belong to the document itself). */
   readonly check?: (value: any, el: XmlElement, ctx: ParseContext) => void;
-  /** Accept namespace declarations (`xmlns:qemu=...`) as attributes of this element. */
-  readonly acceptsNamespaceDecls?: boolean;
   /**
    * When formatting, declare (`xmlns:p='uri'`, after the attributes) the namespace of each
    * present child whose XML name carries a known prefix (`dnsmasq:options`), as libvirt does

@@ -87,7 +87,8 @@ export function validateShape(shape: TObject, value: unknown, label = ''): Model
       case 'maximum':
       case 'exclusiveMinimum':
       case 'exclusiveMaximum':
-        problem = `value ${describeValue(e.data)} must be ${e.message ?? ''}`.trim();
+        // ajv words these "must be >= 1"; keep a single "must be".
+        problem = `value ${describeValue(e.data)} must be ${(e.message ?? '').replace(/^must be /, '')}`.trim();
         break;
       case 'pattern':
         problem = `value ${describeValue(e.data)} does not match the pattern ${(e.params as { pattern: string }).pattern}`;

@@ -1,0 +1,4 @@
+export * from './domain';
+export * from './defaults';
+export * from './validate';
+export * from './cpuset';
