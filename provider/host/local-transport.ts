@@ -5,7 +5,8 @@
  * Invariants:
  * - exec never rejects for a non-zero exit. A missing program gives code 127 and a stderr
  *   line, as a shell would (so callers see the same result locally and over SSH).
- * - exec rejects with HostError('TIMEOUT') after timeoutMs, having sent SIGKILL.
+ * - exec rejects with HostError('TIMEOUT') after timeoutMs, having sent SIGKILL to the command's
+ *   whole process group (it runs in its own), so children it started die with it.
  * - writeFile is atomic: a temp file in the same directory, fsync'd, then renamed over.
  */
 import { spawn as spawnChild, type ChildProcess } from 'child_process';
@@ -24,7 +25,7 @@ export class LocalTransport implements Transport {
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     checkArgv(argv);
     return new Promise((resolve, reject) => {
-      const child = this.start(argv, opts);
+      const child = this.start(argv, opts, true);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout!.on('data', (b: Buffer) => out.push(b));
@@ -34,7 +35,12 @@ export class LocalTransport implements Transport {
       if (opts.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+          reject(new HostError('TIMEOUT', `localhost: '${argv[0]}' ran longer than ${opts.timeoutMs} ms and was killed (SIGKILL). Raise timeoutMs if it is just slow.`));
         }, opts.timeoutMs);
       }
       let spawnError: NodeJS.ErrnoException | undefined;
@@ -46,10 +52,7 @@ export class LocalTransport implements Transport {
       child.stdin!.end(opts.stdin ?? '');
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
-        if (timedOut) {
-          reject(new HostError('TIMEOUT', `localhost: '${argv[0]}' ran longer than ${opts.timeoutMs} ms and was killed (SIGKILL). Raise timeoutMs if it is just slow.`));
-          return;
-        }
+        if (timedOut) return;
         if (spawnError) {
           resolve(spawnFailure(argv[0], spawnError));
           return;
@@ -129,9 +132,11 @@ export class LocalTransport implements Transport {
     // Nothing to release: every call owns its own child process or file handle.
   }
 
-  private start(argv: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'>): ChildProcess {
+  /** `ownGroup`: run in a new process group, so a timeout can kill the command's children too. */
+  private start(argv: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'>, ownGroup = false): ChildProcess {
     return spawnChild(argv[0], argv.slice(1), {
       cwd: opts.cwd,
+      detached: ownGroup,
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -150,7 +155,7 @@ function spawnFailure(cmd: string, e: NodeJS.ErrnoException): ExecResult {
 
 /** The message for a unix socket that cannot be opened, shared by both transports. */
 export function unixSocketError(host: string, socketPath: string, code: string, detail: string): HostError {
-  if (code === 'ENOENT' || /no such file|not a unix socket/i.test(detail)) {
+  if (code === 'ENOENT' || /no such file|no such unix socket|not a unix socket/i.test(detail)) {
     return new HostError('NOT_FOUND', `${host}: no unix socket at ${socketPath} (${detail.trim()}). Is the process that serves it (QEMU, dnsmasq) running?`);
   }
   if (code === 'ECONNREFUSED' || /refused/i.test(detail)) {

@@ -23,7 +23,7 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Duplex } from 'stream';
+import { PassThrough, type Duplex } from 'stream';
 import { Client, utils as ssh2utils, type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { HostError } from './errors';
 import { parseFileRecords, READ_FILES_SCRIPT } from './host-records';
@@ -189,6 +189,36 @@ t=$(mktemp "$(dirname -- "$p")/.virtform-XXXXXX") || exit 1
 if cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$p"; then exit 0; fi
 rm -f "$t"; exit 1
 `;
+
+/** Makes the remote shell print its pid (= its process group, sshd calls setsid) as stderr's first line. */
+const PID_PREFIX = 'echo $$ >&2 && ';
+
+/** Splits the pid line that PID_PREFIX printed off a stderr stream; the rest flows on unchanged. */
+function splitPid(stderr: NodeJS.ReadableStream): { pid: Promise<number | null>; stream: PassThrough } {
+  const stream = new PassThrough();
+  let head = '';
+  let done = false;
+  let settle: (pid: number | null) => void = () => undefined;
+  const pid = new Promise<number | null>((r) => (settle = r));
+  stderr.on('data', (b: Buffer) => {
+    if (done) return void stream.write(b);
+    head += b.toString('latin1');
+    const nl = head.indexOf('\n');
+    if (nl < 0) return;
+    done = true;
+    const first = head.slice(0, nl);
+    // Anything but a bare number (a server banner on stderr, say) is passed through untouched.
+    const isPid = /^[0-9]+$/.test(first) && Number(first) > 1;
+    settle(isPid ? Number(first) : null);
+    const rest = isPid ? head.slice(nl + 1) : head;
+    if (rest.length) stream.write(Buffer.from(rest, 'latin1'));
+  });
+  stderr.on('end', () => {
+    if (!done) settle(null);
+    stream.end();
+  });
+  return { pid, stream };
+}
 
 /** Above this many bytes of command line, readFiles splits its paths over parallel execs. */
 const MAX_COMMAND_BYTES = 100_000;
@@ -482,16 +512,35 @@ export class SshTransport implements Transport {
     });
   }
 
+  /**
+   * Sends `signal` to the whole remote process group `pid` through a second exec. SSH "signal"
+   * requests are not relied on: OpenSSH refuses them in some privilege-separation setups, and
+   * they reach only the session's first process anyway.
+   */
+  private killGroup(pid: number | null, signal: string): void {
+    if (pid !== null && pid > 1) this.exec(['kill', '-s', signal.replace(/^SIG/, ''), '--', `-${pid}`]).catch(() => undefined);
+  }
+
+  /**
+   * With timeoutMs, the remote shell first prints its pid on stderr (stripped from the result).
+   * sshd makes each session a process group led by that shell (setsid), so on timeout one
+   * `kill -KILL -- -PID` ends the command and everything it started.
+   */
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const what = `running '${argv[0]}'`;
-    const { ch, conn, startedAt } = await this.openExec(remoteCommand(argv, opts), what);
+    const withTimeout = opts.timeoutMs !== undefined;
+    const command = (withTimeout ? PID_PREFIX : '') + remoteCommand(argv, opts);
+    const { ch, conn, startedAt } = await this.openExec(command, what);
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let exit: { code: number | null; signal?: string } | undefined;
       let timedOut = false;
+      const stderr = withTimeout ? splitPid(ch.stderr) : { pid: Promise.resolve(null), stream: ch.stderr };
+      let pid: number | null = null;
+      void stderr.pid.then((p) => (pid = p));
       ch.on('data', (b: Buffer) => out.push(b));
-      ch.stderr.on('data', (b: Buffer) => err.push(b));
+      stderr.stream.on('data', (b: Buffer) => err.push(b));
       ch.on('exit', (code: number | null, signal?: string) => {
         exit = { code: code ?? null, ...(signal ? { signal } : {}) };
       });
@@ -500,14 +549,14 @@ export class SshTransport implements Transport {
           ? undefined
           : setTimeout(() => {
               timedOut = true;
-              ch.signal('KILL');
+              this.killGroup(pid, 'KILL');
               ch.close();
+              reject(new HostError('TIMEOUT', `${this.target.label}: '${argv[0]}' ran longer than ${opts.timeoutMs} ms and was killed (SIGKILL to its process group). Raise timeoutMs if it is just slow.`));
             }, opts.timeoutMs);
       ch.on('close', () => {
         if (timer) clearTimeout(timer);
-        if (timedOut) {
-          reject(new HostError('TIMEOUT', `${this.target.label}: '${argv[0]}' ran longer than ${opts.timeoutMs} ms and was sent SIGKILL. Raise timeoutMs if it is just slow.`));
-        } else if (exit) {
+        if (timedOut) return;
+        if (exit) {
           resolve({ ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
         } else {
           reject(conn.closed ? conn.lost(what, startedAt) : new HostError('IO', `${this.target.label}: the SSH channel for '${argv[0]}' closed without an exit status.`));
@@ -519,22 +568,39 @@ export class SshTransport implements Transport {
 
   async spawn(argv: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'> = {}): Promise<HostProcess> {
     const what = `running '${argv[0]}'`;
-    const { ch, conn, startedAt } = await this.openExec(remoteCommand(argv, opts), what);
+    const { ch, conn, startedAt } = await this.openExec(PID_PREFIX + remoteCommand(argv, opts), what);
+    const stderr = splitPid(ch.stderr);
+    let pid: number | null = null;
+    void stderr.pid.then((p) => (pid = p));
+    // Resolve on 'exit' (not 'close', which waits until the caller has consumed stdout).
     let exit: { code: number | null; signal?: string } | undefined;
-    ch.on('exit', (code: number | null, signal?: string) => {
-      exit = { code: code ?? null, ...(signal ? { signal } : {}) };
+    let onLost = (): void => undefined;
+    const exited = new Promise<{ code: number | null; signal?: string }>((resolve, reject) => {
+      ch.on('exit', (code: number | null, signal?: string) => {
+        exit = { code: code ?? null, ...(signal ? { signal } : {}) };
+        resolve(exit);
+      });
+      // A channel whose stdout nobody consumed emits no 'close'; watch the connection itself too.
+      onLost = () => {
+        if (!exit) reject(conn.lost(what, startedAt));
+      };
+      ch.once('close', onLost);
+      conn.client.once('close', onLost);
     });
-    const exited = new Promise<{ code: number | null; signal?: string }>((resolve, reject) =>
-      ch.once('close', () => (exit ? resolve(exit) : reject(conn.lost(what, startedAt)))),
+    // The caller may never await `exited`: do not crash the process on its rejection.
+    exited.then(
+      () => conn.client.removeListener('close', onLost),
+      () => undefined,
     );
-    exited.catch(() => undefined); // the caller may never await it; do not crash the process
     return {
       stdin: ch,
       stdout: ch,
-      stderr: ch.stderr,
+      stderr: stderr.stream,
       exited,
-      // SSH "signal" requests are honoured by OpenSSH >= 7.9 for command sessions.
-      kill: (signal = 'SIGTERM') => ch.signal(signal),
+      kill: (signal = 'SIGTERM') => {
+        if (pid !== null) this.killGroup(pid, signal);
+        else void stderr.pid.then((p) => this.killGroup(p, signal));
+      },
     };
   }
 
@@ -575,25 +641,37 @@ export class SshTransport implements Transport {
         }
       };
       ch.stderr.on('data', onErr);
-      let exitCode: number | null = null;
-      ch.on('exit', (code: number | null) => (exitCode = code));
-      ch.once('close', () => {
-        if (!ready) {
-          if (conn.closed) reject(conn.lost(what, startedAt));
-          else if (exitCode === 127) {
-            reject(
-              new HostError(
-                'IO',
-                `${this.target.label}: sshd refuses unix socket forwarding and the host has no relay tool (${errText.trim()}). ` +
-                  `Install socat on the host, or set AllowStreamLocalForwarding yes in its sshd_config.`,
-              ),
-            );
-          } else reject(unixSocketError(this.target.label, socketPath, '', relayMessage(errText)));
-        } else if (exitCode !== 0 && errText.trim()) {
-          // Surface the relay's failure to whoever listens; without a listener, 'end' already told them.
-          if (ch.listenerCount('error') > 0) ch.emit('error', unixSocketError(this.target.label, socketPath, '', relayMessage(errText)));
+      // Judge failure on 'exit': 'close' only comes once stdout is consumed, and nobody reads
+      // it before we resolve. setImmediate lets stderr data queued before the exit arrive.
+      const failed = (exitCode: number | null): void => {
+        if (ready) {
+          if (exitCode !== 0 && errText.trim() && ch.listenerCount('error') > 0) {
+            // Surface the relay's failure to whoever listens; without a listener, 'end' tells them.
+            ch.emit('error', unixSocketError(this.target.label, socketPath, '', relayMessage(errText)));
+          }
+          return;
         }
-      });
+        ready = true; // settled
+        ch.close();
+        if (exitCode === null && conn.closed) reject(conn.lost(what, startedAt));
+        else if (exitCode === 127) {
+          reject(
+            new HostError(
+              'IO',
+              `${this.target.label}: sshd refuses unix socket forwarding and the host has no relay tool (${errText.trim()}). ` +
+                `Install socat on the host, or set AllowStreamLocalForwarding yes in its sshd_config.`,
+            ),
+          );
+        } else reject(unixSocketError(this.target.label, socketPath, '', relayMessage(errText)));
+      };
+      const onClose = (): void => {
+        setImmediate(() => failed(null));
+      };
+      ch.on('exit', (code: number | null) => setImmediate(() => failed(code ?? null)));
+      ch.once('close', onClose);
+      // Before ready nobody reads stdout, so a dropped connection may not close the channel.
+      conn.client.once('close', onClose);
+      ch.once('close', () => conn.client.removeListener('close', onClose));
     });
   }
 

@@ -87,7 +87,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
       `AllowStreamLocalForwarding ${opts.allowStreamLocal === false ? 'no' : 'yes'}`,
       'AllowTcpForwarding no',
       'MaxSessions 10',
-      'LogLevel ERROR',
+      (opts.extraConfig ?? []).some((l) => l.startsWith('LogLevel')) ? '' : 'LogLevel ERROR',
       ...(opts.extraConfig ?? []),
     ];
     const configFile = path.join(dir, 'sshd_config');
@@ -95,6 +95,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     const knownHosts = path.join(dir, 'known_hosts');
     fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
     const child = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (process.env.VIRTFORM_SSHD_LOG) child.stderr!.on('data', (b: Buffer) => fs.appendFileSync(process.env.VIRTFORM_SSHD_LOG!, b));
     const ok = await waitListening(child, port);
     if (!ok.listening) {
       child.kill('SIGKILL');
