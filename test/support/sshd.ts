@@ -3,6 +3,11 @@
  * host key, user key, sshd_config, authorized_keys and known_hosts in a temp dir.
  * Logs in as the user running the tests (root here: PermitRootLogin prohibit-password).
  *
+ * `SetEnv SHLVL=1`: Debian's bash sources ~/.bashrc for sshd sessions only when it thinks it is
+ * the first shell level. The test user's .bashrc belongs to the machine, not to us: it made
+ * every exec slow (pyenv init), and a session killed mid-.bashrc by a connection-cut test left
+ * pyenv's rehash lock behind, which then hung every later session. With SHLVL=1 bash skips it.
+ *
  *   const sshd = await startSshd();          // { port, userKey, knownHosts, uri() ... }
  *   const t = await SshTransport.open(parseConnectionUri(sshd.uri()) as SshUri);
  *   await sshd.stop();                        // in afterAll
@@ -87,6 +92,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
       `AllowStreamLocalForwarding ${opts.allowStreamLocal === false ? 'no' : 'yes'}`,
       'AllowTcpForwarding no',
       'MaxSessions 10',
+      'SetEnv SHLVL=1',
       (opts.extraConfig ?? []).some((l) => l.startsWith('LogLevel')) ? '' : 'LogLevel ERROR',
       ...(opts.extraConfig ?? []),
     ];
@@ -145,6 +151,7 @@ function waitListening(child: ChildProcess, port: number): Promise<{ listening: 
       if (done) return;
       done = true;
       clearInterval(poll);
+      clearTimeout(giveUp);
       resolve({ listening, log });
     };
     child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
@@ -158,7 +165,7 @@ function waitListening(child: ChildProcess, port: number): Promise<{ listening: 
       });
       s.once('error', () => s.destroy());
     }, 50);
-    setTimeout(() => finish(false), 10000);
+    const giveUp = setTimeout(() => finish(false), 10000);
   });
 }
 

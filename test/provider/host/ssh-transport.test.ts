@@ -40,10 +40,10 @@ describeIf(skip)('SshTransport (real sshd on 127.0.0.1)', () => {
   });
 
   it('passes each hostile string through the remote login shell byte-exact, one argument each', async () => {
-    for (const s of HOSTILE) {
-      const r = await t.exec(['printf', '%s\\0', '<', s, '>']);
-      expect(nulSplit(r.stdout)).toEqual(['<', s, '>']);
-    }
+    // Each string between markers in one command: none may merge with or split into a neighbour.
+    const framed = HOSTILE.flatMap((s) => ['<', s, '>']);
+    const one = await t.exec(['printf', '%s\\0', ...framed]);
+    expect(nulSplit(one.stdout)).toEqual(framed);
     // And through a nested `sh -c` built with the same quoting, as executor scripts do.
     const r = await t.exec(['sh', '-c', shellQuoteArgv(['printf', '%s\\0', ...HOSTILE])]);
     expect(nulSplit(r.stdout)).toEqual([...HOSTILE]);
