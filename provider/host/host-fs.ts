@@ -50,9 +50,11 @@ printf '%s' "\${t%?}"
 `;
 const EXISTS = '[ -e "$1" ] || [ -L "$1" ]';
 const WRITE = `
-[ -e "$1" ] || { printf '%s: No such file or directory\\n' "$1" >&2; exit 2; }
+[ -e "$1" ] || { printf '%s: No such file or directory\\n' "$1" >&2; exit 3; }
 cat >"$1"
 `;
+/** WRITE's exit status for "no such attribute" (a failed redirection is 2 in dash). */
+const WRITE_MISSING = 3;
 
 /** HostFs over any Transport, with an optional host-root prefix. */
 export class TransportHostFs implements HostFs {
@@ -106,9 +108,9 @@ export class TransportHostFs implements HostFs {
     const msg = r.stderr.toString('utf8').trim();
     const text = typeof data === 'string' ? data : data.toString('utf8');
     throw new HostError(
-      r.code === 2 ? 'NOT_FOUND' : 'IO',
+      r.code === WRITE_MISSING ? 'NOT_FOUND' : 'IO',
       `${this.where(path)}: writing ${JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text)} failed: ${msg || `exit ${r.code}`}` +
-        (r.code === 2 ? '. The kernel does not expose this attribute here: check the device address and driver.' : ''),
+        (r.code === WRITE_MISSING ? '. The kernel does not expose this attribute here: check the device address and driver.' : ''),
     );
   }
 
