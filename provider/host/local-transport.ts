@@ -69,6 +69,8 @@ export class LocalTransport implements Transport {
       child.once('error', (e: NodeJS.ErrnoException) =>
         reject(new HostError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `localhost: cannot start '${argv[0]}': ${e.message}. Check that it is installed and on PATH.`)),
       );
+      // A command that exits without reading its stdin must not crash us with EPIPE.
+      child.stdin!.on('error', () => undefined);
       child.once('spawn', () => {
         const exited = new Promise<{ code: number | null; signal?: string }>((res) =>
           child.once('close', (code, signal) => res({ code, ...(signal ? { signal } : {}) })),

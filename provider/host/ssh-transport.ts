@@ -135,7 +135,7 @@ export function remoteCommand(argv: readonly string[], opts: Omit<ExecOptions, '
  * (AllowStreamLocalForwarding no). Tries socat, python3, then nc.openbsd.
  * Readiness: socat (-d -d) logs "starting data transfer loop" and python3 prints
  * `virtform-relay-ready` once connected, so a refused connection is an error, not an empty
- * stream; nc.openbsd cannot tell, so it announces readiness before connecting.
+ * stream; nc.openbsd cannot tell, so it announces readiness before connecting (-N: pass our EOF on).
  * socat reaches the socket through a symlink with a plain name because socat's address
  * syntax gives `,` `:` `!` in a path special meaning.
  */
@@ -173,7 +173,7 @@ elif command -v python3 >/dev/null 2>&1; then
   exec python3 -c "$PY" "$p"
 elif command -v nc.openbsd >/dev/null 2>&1; then
   echo virtform-relay-ready >&2
-  exec nc.openbsd -U "$p"
+  exec nc.openbsd -N -U "$p"
 fi
 echo 'virtform-relay: none of socat, python3, nc.openbsd is installed' >&2
 exit 127
