@@ -49,8 +49,22 @@ export interface DiscoverOptions {
 export const QEMU_BINARY_DIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/libexec', '/usr/local/libexec'] as const;
 
 /**
- * Records: F path status length content (file), L path target (symlink), D path (directory),
- * X name code length output (command), Q path canonical-path (QEMU binary), V name value.
+ * Records, each field NUL-terminated:
+ *   F path status length content   a whole file read with cat (multi-line: meminfo, mounts)
+ *   T path value                   the first line of a one-line sysfs attribute (no fork: `read`)
+ *   L path name                    a symlink to a directory, by the name of the directory it
+ *                                  resolves to (driver, iommu_group, physfn, virtfn; `cd -P`)
+ *   D path                         a path that exists (a directory, an IOMMU group member, or
+ *                                  a write-only attribute such as a PCI device's reset)
+ *   X name code length output      a command's exit code and output
+ *   Q path canonical-path          a QEMU binary
+ *   V name value                   a computed value (kvm: usable | denied | absent)
+ *
+ * Speed: scalar sysfs attributes are one line, so they are read with the shell's own `read`
+ * and links resolved with `cd -P`: no process per file. CPU/node lists go through cat (`F`):
+ * they are binary attributes in recent kernels and answer dash's one-byte reads with nothing.
+ * The forks left: a `cat` per list or multi-line file, one `od` per PCI device (header type),
+ * and `--version` per QEMU binary.
  */
 export const DISCOVERY_SCRIPT = `
 R=$1
@@ -64,11 +78,25 @@ f() {
     cat "$T"
   done
 }
+t() {
+  for p do
+    [ -f "$p" ] || continue
+    v=
+    if { IFS= read -r v || :; } <"$p" 2>/dev/null; then
+      # dash reads one byte at a time, and sysfs binary attributes (cpumap lists) answer such
+      # reads with nothing: an empty answer is re-read with cat.
+      [ -n "$v" ] || v=$(cat -- "$p" 2>/dev/null)
+      printf 'T\\0%s\\0%s\\0' "\${p#"$R"}" "$v"
+    else
+      printf 'T\\0%s\\0\\0' "\${p#"$R"}"
+    fi
+  done
+}
 l() {
   for p do
-    [ -L "$p" ] || continue
-    printf 'L\\0%s\\0%s\\0' "\${p#"$R"}" "$(readlink -- "$p")"
+    [ -L "$p" ] && cd -P -- "$p" 2>/dev/null && printf 'L\\0%s\\0%s\\0' "\${p#"$R"}" "\${PWD##*/}"
   done
+  cd /
 }
 dirs() {
   for p do [ -d "$p" ] && printf 'D\\0%s\\0' "\${p#"$R"}"; done
@@ -81,33 +109,35 @@ x() {
 }
 x uname uname -m
 x date date -u +%Y-%m-%dT%H:%M:%SZ
-f "$R"/proc/sys/kernel/hostname "$R"/proc/sys/kernel/osrelease "$R"/proc/meminfo "$R"/proc/mounts "$R"/proc/cgroups
+t "$R"/proc/sys/kernel/hostname "$R"/proc/sys/kernel/osrelease
+f "$R"/proc/meminfo "$R"/proc/mounts "$R"/proc/cgroups
 S=$R/sys/devices/system
-f "$S"/node/online "$S"/node/node*/cpulist "$S"/node/node*/meminfo "$S"/node/node*/distance
-f "$S"/node/node*/hugepages/hugepages-*/nr_hugepages "$S"/node/node*/hugepages/hugepages-*/free_hugepages
+f "$S"/node/online "$S"/node/node*/cpulist "$S"/node/node*/distance "$S"/node/node*/meminfo
+t "$S"/node/node*/hugepages/hugepages-*/nr_hugepages "$S"/node/node*/hugepages/hugepages-*/free_hugepages
 f "$S"/cpu/online "$S"/cpu/isolated
 for c in "$S"/cpu/cpu[0-9]*; do
-  f "$c"/topology/physical_package_id "$c"/topology/die_id "$c"/topology/core_id "$c"/topology/thread_siblings_list
+  t "$c"/topology/physical_package_id "$c"/topology/die_id "$c"/topology/core_id
+  f "$c"/topology/thread_siblings_list
 done
-f "$R"/sys/kernel/mm/hugepages/hugepages-*/nr_hugepages "$R"/sys/kernel/mm/hugepages/hugepages-*/free_hugepages
+t "$R"/sys/kernel/mm/hugepages/hugepages-*/nr_hugepages "$R"/sys/kernel/mm/hugepages/hugepages-*/free_hugepages
 for d in "$R"/sys/bus/pci/devices/*; do
   [ -e "$d" ] || continue
-  f "$d"/vendor "$d"/device "$d"/class "$d"/numa_node "$d"/driver_override "$d"/sriov_totalvfs "$d"/sriov_numvfs \\
-    "$d"/reset_method "$d"/reset "$d"/mdev_supported_types/*/name "$d"/mdev_supported_types/*/available_instances \\
+  t "$d"/vendor "$d"/device "$d"/class "$d"/numa_node "$d"/driver_override "$d"/sriov_totalvfs "$d"/sriov_numvfs \\
+    "$d"/reset_method "$d"/mdev_supported_types/*/name "$d"/mdev_supported_types/*/available_instances \\
     "$d"/mdev_supported_types/*/device_api
+  [ -e "$d"/reset ] && printf 'D\\0%s\\0' "\${d#"$R"}/reset"
   dirs "$d"/mdev_supported_types/*
   l "$d"/driver "$d"/iommu_group "$d"/physfn "$d"/virtfn*
   [ -f "$d"/config ] && x "header:\${d#"$R"}" od -An -tx1 -j14 -N1 "$d"/config
 done
-dirs "$R"/sys/kernel/iommu_groups/*
-l "$R"/sys/kernel/iommu_groups/*/devices/*
+dirs "$R"/sys/kernel/iommu_groups/* "$R"/sys/kernel/iommu_groups/*/devices/*
 if [ -e "$R"/dev/kvm ]; then
   if (: <>"$R"/dev/kvm) 2>/dev/null; then k=usable; else k=denied; fi
 else k=absent; fi
 printf 'V\\0kvm\\0%s\\0' "$k"
 if [ -f "$R"/proc/mounts ]; then
   while read -r dev mnt type opts rest; do
-    [ "$type" = cgroup2 ] && f "$R$mnt"/cgroup.controllers
+    [ "$type" = cgroup2 ] && t "$R$mnt"/cgroup.controllers
   done <"$R"/proc/mounts
 fi
 for dir in ${QEMU_BINARY_DIRS.join(' ')}; do
@@ -123,7 +153,9 @@ exit 0
 /** The raw records of one discovery run, keyed by host path. */
 export interface HostSnapshot {
   readonly files: ReadonlyMap<string, { readonly ok: boolean; readonly content: Buffer }>;
+  /** Symlink path → name of the directory it resolves to. */
   readonly links: ReadonlyMap<string, string>;
+  /** Paths that exist (D records). */
   readonly dirs: ReadonlySet<string>;
   readonly commands: ReadonlyMap<string, { readonly code: number; readonly output: string }>;
   /** QEMU binaries as found: host path and canonical path (symlinks resolved), in search order. */
@@ -166,6 +198,9 @@ export function readSnapshot(out: Buffer, hostLabel: string, root = ''): HostSna
       const p = r.field();
       const status = r.field();
       files.set(p, { ok: status === '0', content: r.blob() });
+    } else if (tag === 'T') {
+      const p = r.field();
+      files.set(p, { ok: true, content: Buffer.from(r.field() + '\n', 'utf8') });
     } else if (tag === 'L') {
       const p = r.field();
       links.set(p, r.field());
@@ -323,7 +358,7 @@ export function parseHostSnapshot(s: HostSnapshot): HostFacts {
       physfn: base(s.links.get(`${d}/physfn`)),
       mdevTypes,
       resetMethods: (text(`${d}/reset_method`) ?? '').trim().split(/\s+/).filter(Boolean),
-      resettable: s.files.has(`${d}/reset`),
+      resettable: s.dirs.has(`${d}/reset`),
     };
   });
   const groupIds = [...s.dirs]
@@ -333,7 +368,7 @@ export function parseHostSnapshot(s: HostSnapshot): HostFacts {
     .sort((a, b) => a - b);
   const iommuGroups = groupIds.map((id) => ({
     id,
-    devices: [...s.links.keys()]
+    devices: [...s.dirs]
       .filter((p) => p.startsWith(`/sys/kernel/iommu_groups/${id}/devices/`))
       .map((p) => path.posix.basename(p))
       .sort(),
