@@ -223,6 +223,21 @@ function splitPid(stderr: NodeJS.ReadableStream): { pid: Promise<number | null>;
 /** Above this many bytes of command line, readFiles splits its paths over parallel execs. */
 const MAX_COMMAND_BYTES = 100_000;
 
+interface ExitInfo {
+  code: number | null;
+  signal?: string;
+}
+
+/** An exec channel just opened, with its exit status captured from the start. */
+interface OpenExec {
+  readonly ch: ClientChannel;
+  readonly conn: SshConnection;
+  readonly startedAt: number;
+  /** Set once the exit status (or signal) arrived. */
+  exit: ExitInfo | undefined;
+  exited: Promise<ExitInfo>;
+}
+
 /** One live SSH connection, shared by every transport for the same target. */
 class SshConnection {
   closed = false;
@@ -490,25 +505,48 @@ export class SshTransport implements Transport {
     return this.conn;
   }
 
-  /** Opens an exec channel holding a session slot; the slot is freed when the channel closes. */
-  private async openExec(command: string, what: string): Promise<{ ch: ClientChannel; conn: SshConnection; startedAt: number }> {
+  /**
+   * Opens an exec channel holding a session slot; the slot is freed when the channel closes.
+   * The exit status is captured inside ssh2's callback, synchronously: a fast command's
+   * exit-status can arrive in the same packet batch as the exec reply, before any listener
+   * added after an `await` would exist (streams buffer data; plain events are lost).
+   */
+  private async openExec(command: string, what: string): Promise<OpenExec> {
     const conn = await this.connection();
     const free = await conn.slot();
     const startedAt = Date.now();
+    let attempt = 0;
     return new Promise((resolve, reject) => {
       const fail = (e: Error): void => {
         free();
         reject(conn.closed ? conn.lost(what, startedAt) : new HostError('IO', `${this.target.label}: cannot open an SSH channel for ${what}: ${e.message}`));
       };
-      try {
-        conn.client.exec(command, (err, ch) => {
-          if (err) return fail(err);
-          ch.once('close', free);
-          resolve({ ch, conn, startedAt });
-        });
-      } catch (e) {
-        fail(e as Error);
-      }
+      const open = (): void => {
+        try {
+          conn.client.exec(command, onOpen);
+        } catch (e) {
+          fail(e as Error);
+        }
+      };
+      const onOpen = (err: Error | undefined, ch: ClientChannel): void => {
+        // sshd frees a session only once it has our CLOSE, so right after a burst it may still
+        // count closed sessions against MaxSessions and refuse with "open failed": retry briefly.
+        if (err && !conn.closed && /open failed/.test(err.message) && attempt < 6) {
+          setTimeout(open, 25 * 2 ** attempt++);
+          return;
+        }
+        if (err) return fail(err);
+        const opened: OpenExec = { ch, conn, startedAt, exit: undefined, exited: undefined as never };
+        opened.exited = new Promise((res) =>
+          ch.on('exit', (code: number | null, signal?: string) => {
+            opened.exit = { code: code ?? null, ...(signal ? { signal } : {}) };
+            res(opened.exit);
+          }),
+        );
+        ch.once('close', free);
+        resolve(opened);
+      };
+      open();
     });
   }
 
@@ -530,20 +568,17 @@ export class SshTransport implements Transport {
     const what = `running '${argv[0]}'`;
     const withTimeout = opts.timeoutMs !== undefined;
     const command = (withTimeout ? PID_PREFIX : '') + remoteCommand(argv, opts);
-    const { ch, conn, startedAt } = await this.openExec(command, what);
+    const opened = await this.openExec(command, what);
+    const { ch, conn, startedAt } = opened;
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      let exit: { code: number | null; signal?: string } | undefined;
       let timedOut = false;
       const stderr = withTimeout ? splitPid(ch.stderr) : { pid: Promise.resolve(null), stream: ch.stderr };
       let pid: number | null = null;
       void stderr.pid.then((p) => (pid = p));
       ch.on('data', (b: Buffer) => out.push(b));
       stderr.stream.on('data', (b: Buffer) => err.push(b));
-      ch.on('exit', (code: number | null, signal?: string) => {
-        exit = { code: code ?? null, ...(signal ? { signal } : {}) };
-      });
       const timer =
         opts.timeoutMs === undefined
           ? undefined
@@ -556,6 +591,7 @@ export class SshTransport implements Transport {
       ch.on('close', () => {
         if (timer) clearTimeout(timer);
         if (timedOut) return;
+        const exit = opened.exit;
         if (exit) {
           resolve({ ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
         } else {
@@ -568,21 +604,18 @@ export class SshTransport implements Transport {
 
   async spawn(argv: readonly string[], opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'> = {}): Promise<HostProcess> {
     const what = `running '${argv[0]}'`;
-    const { ch, conn, startedAt } = await this.openExec(PID_PREFIX + remoteCommand(argv, opts), what);
+    const opened = await this.openExec(PID_PREFIX + remoteCommand(argv, opts), what);
+    const { ch, conn, startedAt } = opened;
     const stderr = splitPid(ch.stderr);
     let pid: number | null = null;
     void stderr.pid.then((p) => (pid = p));
     // Resolve on 'exit' (not 'close', which waits until the caller has consumed stdout).
-    let exit: { code: number | null; signal?: string } | undefined;
     let onLost = (): void => undefined;
-    const exited = new Promise<{ code: number | null; signal?: string }>((resolve, reject) => {
-      ch.on('exit', (code: number | null, signal?: string) => {
-        exit = { code: code ?? null, ...(signal ? { signal } : {}) };
-        resolve(exit);
-      });
+    const exited = new Promise<ExitInfo>((resolve, reject) => {
+      void opened.exited.then(resolve);
       // A channel whose stdout nobody consumed emits no 'close'; watch the connection itself too.
       onLost = () => {
-        if (!exit) reject(conn.lost(what, startedAt));
+        if (!opened.exit) reject(conn.lost(what, startedAt));
       };
       ch.once('close', onLost);
       conn.client.once('close', onLost);
@@ -628,7 +661,8 @@ export class SshTransport implements Transport {
   /** connectUnix through an exec'd relay (socat, python3 or nc.openbsd) when streamlocal is refused. */
   private async relay(socketPath: string): Promise<Duplex> {
     const what = `relaying to unix socket ${socketPath}`;
-    const { ch, conn, startedAt } = await this.openExec(shellQuoteArgv(['sh', '-c', UNIX_RELAY_SCRIPT, 'sh', socketPath]), what);
+    const opened = await this.openExec(shellQuoteArgv(['sh', '-c', UNIX_RELAY_SCRIPT, 'sh', socketPath]), what);
+    const { ch, conn, startedAt } = opened;
     return new Promise((resolve, reject) => {
       let errText = '';
       let ready = false;
@@ -667,7 +701,7 @@ export class SshTransport implements Transport {
       const onClose = (): void => {
         setImmediate(() => failed(null));
       };
-      ch.on('exit', (code: number | null) => setImmediate(() => failed(code ?? null)));
+      void opened.exited.then((e) => setImmediate(() => failed(e.code)));
       ch.once('close', onClose);
       // Before ready nobody reads stdout, so a dropped connection may not close the channel.
       conn.client.once('close', onClose);

@@ -90,6 +90,15 @@ describeIf(skip)('SshTransport (real sshd on 127.0.0.1)', () => {
     expect((await t.exec(['true'])).code).toBe(0); // t's reference keeps the connection
   });
 
+  it('reports every exit status in a burst of fast parallel commands (none lost, none refused)', async () => {
+    // Regression: a fast command's exit-status can arrive in the same packets as the exec reply,
+    // before a listener attached after an await exists. 1 in 20 were lost before the fix.
+    for (let round = 0; round < 10; round++) {
+      const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => t.exec(['sh', '-c', `exit ${i}`])));
+      expect(rs.map((r) => r.code)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+  });
+
   it('refuses a wrong host key with the fingerprints and the fix', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtform-kh-'));
     keygen(path.join(dir, 'other'));
