@@ -20,6 +20,7 @@ const PACKAGES = {
   cpio: 'packs the test guest initramfs',
   iproute2: 'bridges and tap devices for networks',
   nftables: 'NAT rules for networks',
+  socat: 'connectUnix relay when a host sshd refuses unix socket forwarding (tests cover it)',
 };
 
 function installed(pkg) {

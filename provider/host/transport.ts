@@ -6,7 +6,11 @@
  * Invariants:
  * - Commands are always argv arrays. A transport that needs a shell line (SSH exec) builds it
  *   with `shellQuoteArgv` from ./quote; nothing else concatenates user values into a command.
- * - Paths are host paths. A transport with a host-root prefix (tests, `root=DIR`) maps them.
+ * - Paths are host paths; transports never rewrite them. `root=DIR` in a URI relocates
+ *   virtform's state directories (uri.ts `hostPaths`), and the tests' host-root prefix (a
+ *   fixture tree standing in for /sys, /proc) lives in HostFs and discoverHost, not here.
+ * - A dropped connection fails every operation in flight with HostError('CONNECTION_LOST');
+ *   nothing waits forever on a dead host. Implementations: LocalTransport, SshTransport.
  */
 import type { Duplex } from 'stream';
 
@@ -33,8 +37,12 @@ export interface HostProcess {
   readonly stdin: NodeJS.WritableStream;
   readonly stdout: NodeJS.ReadableStream;
   readonly stderr: NodeJS.ReadableStream;
-  /** Resolves with the exit status once the command ends. */
+  /**
+   * Resolves with the exit status once the command ends. Rejects with
+   * HostError('CONNECTION_LOST') if the connection drops first (the command's fate is unknown).
+   */
   readonly exited: Promise<{ code: number | null; signal?: string }>;
+  /** Sends signal (default SIGTERM) to the command and the processes it started (its process group, over SSH). */
   kill(signal?: NodeJS.Signals): void;
 }
 
