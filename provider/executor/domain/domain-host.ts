@@ -1,0 +1,99 @@
+/**
+ * The host a domain runs on, as the lifecycle functions need it: the Transport, the host's run
+ * directory, and the hooks that give back what other steps took for a domain (VFIO devices,
+ * hugepages) once its QEMU is gone. Plus the run-dir file operations every step shares.
+ *
+ * Invariants:
+ * - Only `<runDir>/NAME` directories are created or removed, NAME checked by run-paths.ts.
+ * - status.json is written atomically (Transport.writeFile: temp + rename), so a reader sees
+ *   the old or the new record, never half of one.
+ */
+import type { Transport } from '../../host/transport';
+import { domainRunPaths, type DomainRunPaths } from './run-paths';
+import { formatStatusRecord, parseStatusRecord, type DomainStatusRecord } from './status-record';
+
+/**
+ * Gives back what another step took for a domain (rebind VFIO devices to their original
+ * drivers, shrink a hugepage pool), from its status record. Called after QEMU has exited,
+ * before the record is removed; a hook that throws keeps the record so it can be retried.
+ */
+export type ReleaseHook = (host: DomainHost, record: DomainStatusRecord) => Promise<void>;
+
+export interface DomainHost {
+  readonly transport: Transport;
+  /** HostPaths.runDir of the connection URI. */
+  readonly runDir: string;
+  readonly releaseHooks?: readonly ReleaseHook[];
+  /** Clock for startedAt and exit times; default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+export function hostNow(h: DomainHost): string {
+  return (h.now ? h.now() : new Date()).toISOString();
+}
+
+export function runPaths(h: DomainHost, name: string): DomainRunPaths {
+  return domainRunPaths(h.runDir, name);
+}
+
+/** What is on disk for one domain: its status record and pidfile (either may be missing). */
+export interface RunDirState {
+  readonly paths: DomainRunPaths;
+  /** undefined when status.json is missing. Throws (via `error`) when it is unreadable. */
+  readonly record?: DomainStatusRecord;
+  readonly recordError?: string;
+  /** The pid QEMU wrote, when the pidfile holds one. */
+  readonly pidFromFile?: number;
+  readonly dirExists: boolean;
+}
+
+export async function readRunDir(h: DomainHost, name: string): Promise<RunDirState> {
+  const paths = runPaths(h, name);
+  const files = await h.transport.readFiles([paths.statusFile, paths.pidFile]);
+  const statusText = files.get(paths.statusFile);
+  const pidText = files.get(paths.pidFile)?.toString('utf8').trim();
+  const pidFromFile = pidText && /^[1-9][0-9]*$/.test(pidText) ? Number(pidText) : undefined;
+  let record: DomainStatusRecord | undefined;
+  let recordError: string | undefined;
+  if (statusText) {
+    try {
+      record = parseStatusRecord(statusText.toString('utf8'), `${h.transport.hostLabel}:${paths.statusFile}`);
+    } catch (e) {
+      recordError = (e as Error).message;
+    }
+  }
+  let dirExists = statusText !== null && statusText !== undefined;
+  if (!dirExists) dirExists = (await h.transport.exec(['test', '-d', paths.dir])).code === 0;
+  return { paths, record, recordError, pidFromFile, dirExists };
+}
+
+export async function writeStatus(h: DomainHost, record: DomainStatusRecord): Promise<void> {
+  await h.transport.writeFile(runPaths(h, record.name).statusFile, formatStatusRecord(record), 0o600);
+}
+
+/** Creates `<runDir>/NAME` (mode 0700; runDir 0755 when missing). */
+export async function makeRunDir(h: DomainHost, paths: DomainRunPaths): Promise<void> {
+  const r = await h.transport.exec(['sh', '-c', 'mkdir -p -m 0755 -- "$1" && mkdir -m 0700 -- "$2"', 'sh', h.runDir, paths.dir]);
+  if (r.code !== 0) throw new Error(`cannot create ${paths.dir}: ${r.stderr.toString('utf8').trim()}`);
+}
+
+/** Removes `<runDir>/NAME` and everything in it. */
+export async function removeRunDir(h: DomainHost, paths: DomainRunPaths): Promise<void> {
+  const r = await h.transport.exec(['rm', '-rf', '--', paths.dir]);
+  if (r.code !== 0) throw new Error(`cannot remove ${paths.dir}: ${r.stderr.toString('utf8').trim()}`);
+}
+
+/** Removes the sockets and the pidfile, keeping status.json and qemu.log for post-mortem. */
+export async function removeRuntimeFiles(h: DomainHost, paths: DomainRunPaths): Promise<void> {
+  await h.transport.exec(['rm', '-f', '--', paths.qmpSocket, paths.consoleSocket, paths.pidFile]);
+}
+
+/** Names of the domains with a run directory holding status.json, sorted. */
+export async function listRunDirNames(h: DomainHost): Promise<string[]> {
+  const r = await h.transport.exec(['sh', '-c', 'for d in "$1"/*/; do [ -f "$d/status.json" ] && { d=${d%/}; printf "%s\\0" "${d##*/}"; }; done; exit 0', 'sh', h.runDir]);
+  return r.stdout
+    .toString('utf8')
+    .split('\0')
+    .filter((n) => n !== '')
+    .sort();
+}
