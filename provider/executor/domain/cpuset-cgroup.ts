@@ -38,50 +38,55 @@ export function findCpusetMount(procMounts: string, v2Controllers?: (mountPoint:
   return null;
 }
 
-export interface CgroupThreadGroup {
-  /** Child cgroup name: `emulator`, `vcpu0`, `iothread1`. */
-  readonly child: string;
-  /** Kernel list syntax. */
-  readonly cpus: string;
-  /** Threads to move there; empty for `emulator`, which receives the whole process. */
-  readonly tids: readonly number[];
-}
-
 /**
- * POSIX sh. Args: MNT DOMAIN_DIR_NAME ALL_CPUS MEMS PID, then triples CHILD CPUS TIDS(comma list or -).
- * MEMS '' means "as the parent". Prints the failing step on stderr and exits 1, after undoing.
+ * POSIX sh function `place_v1`, for the pinning script (./thread-pinning.ts), which runs it in a
+ * subshell before setting affinities. Reads the variables mnt (v1 hierarchy root), uuid, all
+ * (union of the domain's CPUs), mems ('' = as the parent), pid, emu (emulator CPUs) and list
+ * (space-separated triples CHILD TID CPUS for vCPU and I/O threads). On failure it prints the
+ * step and the kernel's complaint on stderr, undoes what it made, and exits 1.
  */
-const PLACE_V1 = `
-m=$1 d=$2 all=$3 mems=$4 pid=$5
-shift 5
-base=$m/virtform dom=$m/virtform/$d
-undo() {
-  echo "$pid" >"$m/cgroup.procs" 2>/dev/null
-  for c in "$dom"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
-  rmdir "$dom" 2>/dev/null
+export const PLACE_V1_FUNCTION = `
+place_v1() {
+  base=$mnt/virtform dom=$mnt/virtform/$uuid
+  undo() {
+    echo "$pid" >"$mnt/cgroup.procs" 2>/dev/null
+    for c in "$dom"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+    rmdir "$dom" 2>/dev/null
+  }
+  fail() { printf '%s\\n' "$*" >&2; undo; exit 1; }
+  w() { err=$( { printf '%s\\n' "$1" >"$2"; } 2>&1 ) || fail "writing '$1' to $2 failed: $err"; }
+  mkdir -p "$base" 2>/dev/null || fail "cannot create $base"
+  w "$(cat "$mnt/cpuset.cpus")" "$base/cpuset.cpus"
+  w "$(cat "$mnt/cpuset.mems")" "$base/cpuset.mems"
+  m=$mems
+  [ -n "$m" ] || m=$(cat "$base/cpuset.mems")
+  if [ -d "$dom" ]; then undo; fi
+  mkdir "$dom" 2>/dev/null || fail "cannot create $dom"
+  w "$all" "$dom/cpuset.cpus"
+  w "$m" "$dom/cpuset.mems"
+  mkdir "$dom/emulator" 2>/dev/null || fail "cannot create $dom/emulator"
+  w "$m" "$dom/emulator/cpuset.mems"
+  w "$emu" "$dom/emulator/cpuset.cpus"
+  w "$pid" "$dom/emulator/cgroup.procs"
+  set -- $list
+  while [ $# -ge 3 ]; do
+    mkdir "$dom/$1" 2>/dev/null || fail "cannot create $dom/$1"
+    w "$m" "$dom/$1/cpuset.mems"
+    w "$3" "$dom/$1/cpuset.cpus"
+    w "$2" "$dom/$1/tasks"
+    shift 3
+  done
 }
-fail() { printf '%s\\n' "$*" >&2; undo; exit 1; }
-w() { err=$( { printf '%s\\n' "$1" >"$2"; } 2>&1 ) || fail "writing '$1' to $2 failed: $err"; }
-mkdir -p "$base" 2>/dev/null || fail "cannot create $base"
-w "$(cat "$m/cpuset.cpus")" "$base/cpuset.cpus"
-w "$(cat "$m/cpuset.mems")" "$base/cpuset.mems"
-[ -n "$mems" ] || mems=$(cat "$base/cpuset.mems")
-if [ -d "$dom" ]; then undo; fi
-mkdir "$dom" 2>/dev/null || fail "cannot create $dom"
-w "$all" "$dom/cpuset.cpus"
-w "$mems" "$dom/cpuset.mems"
-while [ $# -ge 3 ]; do
-  mkdir "$dom/$1" 2>/dev/null || fail "cannot create $dom/$1"
-  w "$mems" "$dom/$1/cpuset.mems"
-  w "$2" "$dom/$1/cpuset.cpus"
-  if [ "$3" = - ]; then
-    w "$pid" "$dom/$1/cgroup.procs"
-  else
-    for t in $(printf '%s' "$3" | tr , ' '); do w "$t" "$dom/$1/tasks"; done
-  fi
-  shift 3
-done
 `;
+
+/** Why placement will not be tried on this mount, or undefined when it will (a v1 cpuset hierarchy). */
+export function cpusetUnusable(mount: CpusetMount): string | undefined {
+  if (mount === null) return 'no cpuset cgroup controller is mounted on this host: pinned by thread affinity only';
+  if (mount.version === 2) {
+    return `the cpuset controller is on cgroup v2 (${mount.mountPoint}); per-thread v2 placement (threaded subtrees) is not implemented yet: pinned by thread affinity only`;
+  }
+  return undefined;
+}
 
 /** Removes a domain's cgroup directories once its threads are gone. Retries while the kernel still counts exiting tasks. */
 const REMOVE_V1 = `
@@ -96,9 +101,12 @@ while :; do
 done
 `;
 
-/** Reads /proc/mounts (and a cgroup2 root's controllers) to find the cpuset controller. */
-export async function probeCpusetMount(t: Transport): Promise<CpusetMount> {
-  const mounts = (await t.readFiles(['/proc/mounts'])).get('/proc/mounts')?.toString('utf8') ?? '';
+/**
+ * Finds the cpuset controller from /proc/mounts (read by the caller, often in a batch with
+ * other files); reads a cgroup2 root's controllers only when no v1 hierarchy has cpuset.
+ */
+export async function probeCpusetMount(t: Transport, procMounts?: string): Promise<CpusetMount> {
+  const mounts = procMounts ?? (await t.readFiles(['/proc/mounts'])).get('/proc/mounts')?.toString('utf8') ?? '';
   const v1 = findCpusetMount(mounts);
   if (v1) return v1;
   const cg2 = /^\S+ (\S+) cgroup2 /m.exec(mounts)?.[1];
@@ -106,32 +114,6 @@ export async function probeCpusetMount(t: Transport): Promise<CpusetMount> {
   const path = `${cg2}/cgroup.controllers`;
   const ctl = (await t.readFiles([path])).get(path)?.toString('utf8') ?? null;
   return findCpusetMount(mounts, () => ctl);
-}
-
-/**
- * Puts the process and its threads into per-thread cpuset cgroups. Never throws for a refusal
- * by the host: the result then says why no cgroup is used.
- */
-export async function placeInCpusetCgroup(
-  t: Transport,
-  mount: CpusetMount,
-  opts: { readonly uuid: string; readonly pid: number; readonly allCpus: string; readonly mems: string | null; readonly groups: readonly CgroupThreadGroup[] },
-): Promise<CgroupPlacement> {
-  if (mount === null) return { kind: 'none', note: 'no cpuset cgroup controller is mounted on this host: pinned by thread affinity only' };
-  if (mount.version === 2) {
-    return {
-      kind: 'none',
-      note: `the cpuset controller is on cgroup v2 (${mount.mountPoint}); per-thread v2 placement (threaded subtrees) is not implemented yet: pinned by thread affinity only`,
-    };
-  }
-  const args = [mount.mountPoint, opts.uuid, opts.allCpus, opts.mems ?? '', String(opts.pid)];
-  for (const g of opts.groups) args.push(g.child, g.cpus, g.tids.length ? g.tids.join(',') : '-');
-  const r = await t.exec(['sh', '-c', PLACE_V1, 'sh', ...args], { timeoutMs: 30000 });
-  if (r.code !== 0) {
-    const why = r.stderr.toString('utf8').trim() || `exit ${r.code}`;
-    return { kind: 'none', note: `cpuset cgroup v1 placement under ${mount.mountPoint}/virtform failed (${why}); undone: pinned by thread affinity only` };
-  }
-  return { kind: 'cpuset-v1', path: `${mount.mountPoint}/virtform/${opts.uuid}` };
 }
 
 /** Removes the cgroup of `placement` (after QEMU exited). Throws with the kernel's reason when it cannot. */

@@ -47,34 +47,43 @@ export interface RunDirState {
   readonly dirExists: boolean;
 }
 
+const RUN_DIR_SCRIPT = `
+[ -d "$1" ] || exit 3
+printf '%s\\0' "$(cat "$1/pid" 2>/dev/null)"
+if [ -f "$1/status.json" ]; then printf 'S\\0'; cat "$1/status.json"; else printf 'N\\0'; fi
+exit 0
+`;
+
+/** status.json, the pidfile and whether the directory exists: one round trip. */
 export async function readRunDir(h: DomainHost, name: string): Promise<RunDirState> {
   const paths = runPaths(h, name);
-  const files = await h.transport.readFiles([paths.statusFile, paths.pidFile]);
-  const statusText = files.get(paths.statusFile);
-  const pidText = files.get(paths.pidFile)?.toString('utf8').trim();
-  const pidFromFile = pidText && /^[1-9][0-9]*$/.test(pidText) ? Number(pidText) : undefined;
-  let record: DomainStatusRecord | undefined;
-  let recordError: string | undefined;
-  if (statusText) {
-    try {
-      record = parseStatusRecord(statusText.toString('utf8'), `${h.transport.hostLabel}:${paths.statusFile}`);
-    } catch (e) {
-      recordError = (e as Error).message;
-    }
+  const r = await h.transport.exec(['sh', '-c', RUN_DIR_SCRIPT, 'sh', paths.dir], { timeoutMs: 30000 });
+  if (r.code === 3) return { paths, dirExists: false };
+  if (r.code !== 0) throw new Error(`${h.transport.hostLabel}: cannot read ${paths.dir}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
+  const out = r.stdout;
+  const a = out.indexOf(0);
+  const pidText = out.subarray(0, a).toString('utf8').trim();
+  const pidFromFile = /^[1-9][0-9]*$/.test(pidText) ? Number(pidText) : undefined;
+  const hasStatus = out.subarray(a + 1, a + 2).toString() === 'S';
+  if (!hasStatus) return { paths, dirExists: true, ...(pidFromFile !== undefined ? { pidFromFile } : {}) };
+  const where = `${h.transport.hostLabel}:${paths.statusFile}`;
+  try {
+    const record = parseStatusRecord(out.subarray(a + 3).toString('utf8'), where);
+    return { paths, dirExists: true, record, ...(pidFromFile !== undefined ? { pidFromFile } : {}) };
+  } catch (e) {
+    return { paths, dirExists: true, recordError: (e as Error).message, ...(pidFromFile !== undefined ? { pidFromFile } : {}) };
   }
-  let dirExists = statusText !== null && statusText !== undefined;
-  if (!dirExists) dirExists = (await h.transport.exec(['test', '-d', paths.dir])).code === 0;
-  return { paths, record, recordError, pidFromFile, dirExists };
 }
 
 export async function writeStatus(h: DomainHost, record: DomainStatusRecord): Promise<void> {
   await h.transport.writeFile(runPaths(h, record.name).statusFile, formatStatusRecord(record), 0o600);
 }
 
-/** Creates `<runDir>/NAME` (mode 0700; runDir 0755 when missing). */
-export async function makeRunDir(h: DomainHost, paths: DomainRunPaths): Promise<void> {
-  const r = await h.transport.exec(['sh', '-c', 'mkdir -p -m 0755 -- "$1" && mkdir -m 0700 -- "$2"', 'sh', h.runDir, paths.dir]);
-  if (r.code !== 0) throw new Error(`cannot create ${paths.dir}: ${r.stderr.toString('utf8').trim()}`);
+/** Creates `<runDir>/NAME` (mode 0700; runDir 0755 when missing) holding the first status.json: one round trip. Fails if the directory exists. */
+export async function makeRunDir(h: DomainHost, paths: DomainRunPaths, first: DomainStatusRecord): Promise<void> {
+  const script = 'mkdir -p -m 0755 -- "$1" && mkdir -m 0700 -- "$2" && umask 077 && cat >"$2/.status.json.new" && mv -f -- "$2/.status.json.new" "$2/status.json"';
+  const r = await h.transport.exec(['sh', '-c', script, 'sh', h.runDir, paths.dir], { stdin: formatStatusRecord(first), timeoutMs: 30000 });
+  if (r.code !== 0) throw new Error(`cannot create ${paths.dir}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
 }
 
 /** Removes `<runDir>/NAME` and everything in it. */

@@ -30,10 +30,10 @@ import { probeCpusetMount, removeCpusetCgroup, type CpusetMount } from './cpuset
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
 import { defaultSpecHash, launchArgv, LaunchSpecError, type LaunchSpec } from './launch-spec';
-import { identityMismatch, readProcess, readThreads, signalProcess, waitForExit } from './qemu-process';
+import { identityMismatch, readPidfileProcess, readProcess, signalProcess, waitForExit } from './qemu-process';
 import { reapExited, probeLiveness } from './reconnect';
 import { domainRunPaths, type DomainRunPaths } from './run-paths';
-import type { DomainStatusRecord, ThreadRecord } from './status-record';
+import type { DomainStatusRecord } from './status-record';
 import { applyPins, pinRecord, PinApplyError } from './thread-pinning';
 
 /** Steps 4-8 must finish within this time; a later command kills a QEMU left in prelaunch after it (plus a margin). */
@@ -89,7 +89,8 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(spec.uuid)) {
     throw fail('BAD_SPEC', 'check the spec', `uuid '${spec.uuid}' is not a UUID (8-4-4-4-12 hex digits)`);
   }
-  const onlineText = (await t.readFiles(['/sys/devices/system/cpu/online'])).get('/sys/devices/system/cpu/online')?.toString('utf8');
+  const hostFiles = await t.readFiles(['/sys/devices/system/cpu/online', '/proc/mounts']);
+  const onlineText = hostFiles.get('/sys/devices/system/cpu/online')?.toString('utf8');
   if (onlineText === undefined || onlineText === null) {
     throw fail('PREFLIGHT', 'check pins against online CPUs', `cannot read /sys/devices/system/cpu/online on the host; is /sys mounted?`);
   }
@@ -97,7 +98,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   if (issues.length > 0) {
     throw fail('PREFLIGHT', 'check pins against online CPUs', issues.map((i) => `${i.path}: ${i.problem} (fix: ${i.fix})`).join('; ') + '. Nothing was started.');
   }
-  const cpuset = opts.cpuset !== undefined ? opts.cpuset : await probeCpusetMount(t);
+  const cpuset = opts.cpuset !== undefined ? opts.cpuset : await probeCpusetMount(t, hostFiles.get('/proc/mounts')?.toString('utf8') ?? '');
   lap('preflight');
 
   // 2. A previous run of the same name.
@@ -143,8 +144,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     hugepages: spec.hugepages ?? [],
   };
   try {
-    await makeRunDir(h, paths);
-    await writeStatus(h, record);
+    await makeRunDir(h, paths, record);
   } catch (e) {
     await removeRunDir(h, paths).catch(() => undefined);
     throw fail('SPAWN', 'create the run directory', (e as Error).message);
@@ -167,10 +167,9 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     lap('spawn');
 
     step = 'read the pidfile';
-    const pidText = (await t.readFiles([paths.pidFile])).get(paths.pidFile)?.toString('utf8').trim() ?? '';
+    const { pidText = '', proc } = await readPidfileProcess(t, paths.pidFile);
     if (!/^[1-9][0-9]*$/.test(pidText)) throw fail('SPAWN', step, `${paths.pidFile} holds '${pidText}' after QEMU daemonized, not a pid`);
     pid = Number(pidText);
-    const proc = await readProcess(t, pid);
     if (!proc) throw fail('SPAWN', step, `QEMU pid ${pid} exited right after daemonizing${stderr.trim() ? `; its stderr: ${stderr.trim()}` : ''}`);
     const mismatch = identityMismatch(proc, spec.uuid, null);
     if (mismatch) throw fail('SPAWN', step, `${mismatch}; ${paths.pidFile} does not name the QEMU just started`);
@@ -193,21 +192,17 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     const iothreadInfos = await exec<IothreadInfo[]>('query-iothreads');
     lap('qmp');
 
-    step = 'list QEMU threads';
+    step = 'map QEMU threads';
     const iothreads = iothreadInfos.map((io) => {
       const m = /^iothread(\d+)$/.exec(io.id);
       if (!m) throw fail('BAD_SPEC', step, `QEMU has an I/O thread object '${io.id}'; I/O threads must be named iothreadN (N = the domain's I/O thread id)`);
       return { id: Number(m[1]), qomId: io.id, threadId: io['thread-id'] };
     });
     const vcpus = cpus.map((c) => ({ index: c['cpu-index'], threadId: c['thread-id'] })).sort((a, b) => a.index - b.index);
-    const special = new Set([...vcpus.map((v) => v.threadId), ...iothreads.map((io) => io.threadId)]);
-    const all = await readThreads(t, pid);
-    const threads: ThreadRecord = { emulator: all.map((x) => x.tid).filter((tid) => !special.has(tid)), vcpus, iothreads };
-    if (!threads.emulator.includes(pid)) throw fail('SPAWN', step, `QEMU pid ${pid} has no main thread in /proc/${pid}/task; it is exiting`);
 
     step = 'pin threads';
-    const applied = await applyPins(t, { pid, uuid: record.uuid, plan: spec.pins, threads, cpuset });
-    record = { ...record, threads, pins: pinRecord(spec.pins, threads), cgroup: applied.cgroup };
+    const applied = await applyPins(t, { pid, uuid: record.uuid, plan: spec.pins, threads: { vcpus, iothreads }, cpuset });
+    record = { ...record, threads: applied.threads, pins: pinRecord(spec.pins, applied.threads), cgroup: applied.cgroup };
     lap('pin');
 
     step = 'write status.json';

@@ -50,6 +50,37 @@ export async function readProcess(t: Transport, pid: number): Promise<ProcessInf
   return { pid, state: parsed.state, startTime: parsed.startTime, cmdline };
 }
 
+const PIDFILE_PROCESS_SCRIPT = `
+p=$(cat "$1" 2>/dev/null) || exit 3
+printf '%s\\0' "$p"
+case $p in ''|*[!0-9]*) exit 0;; esac
+cat "/proc/$p/stat" 2>/dev/null
+printf '\\0'
+cat "/proc/$p/cmdline" 2>/dev/null
+exit 0
+`;
+
+/**
+ * Reads a pidfile and the process it names in one round trip. `pidText` is the pidfile's
+ * content (trimmed; undefined when there is no pidfile); `proc` the live process, if any.
+ */
+export async function readPidfileProcess(t: Transport, pidFile: string): Promise<{ pidText?: string; proc?: ProcessInfo }> {
+  const r = await t.exec(['sh', '-c', PIDFILE_PROCESS_SCRIPT, 'sh', pidFile], { timeoutMs: 30000 });
+  if (r.code === 3) return {};
+  const out = r.stdout;
+  const a = out.indexOf(0);
+  if (a < 0) return {};
+  const pidText = out.subarray(0, a).toString('utf8').trim();
+  if (!/^[1-9][0-9]*$/.test(pidText)) return { pidText };
+  const b = out.indexOf(0, a + 1);
+  if (b < 0) return { pidText };
+  const parsed = parseProcStat(out.subarray(a + 1, b).toString('utf8'));
+  if (!parsed || parsed.state === 'Z' || parsed.state === 'X') return { pidText };
+  const cmdline = out.subarray(b + 1).toString('utf8').split('\0');
+  if (cmdline[cmdline.length - 1] === '') cmdline.pop();
+  return { pidText, proc: { pid: Number(pidText), state: parsed.state, startTime: parsed.startTime, cmdline } };
+}
+
 /** Why `p` is not the domain's QEMU, or undefined when it is. */
 export function identityMismatch(p: ProcessInfo, uuid: string, startTime: number | null): string | undefined {
   const i = p.cmdline.indexOf('-uuid');

@@ -13,10 +13,11 @@
  * already off (its leftover run dir is cleaned up).
  */
 import { QmpClient, QmpTimeoutError } from '../../qemu/qmp';
-import { readRunDir, removeRunDir, type DomainHost } from './domain-host';
+import { readRunDir, removeRunDir, runPaths, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
 import { killPainfully, waitForExit } from './qemu-process';
 import { probeLiveness, reconnectDomain, releaseResources } from './reconnect';
+import type { DomainStatusRecord } from './status-record';
 
 export interface StopResult {
   /** guest: the guest shut down on request; sigterm/sigkill: the signal that ended QEMU; already-off: nothing was running. */
@@ -37,7 +38,7 @@ export async function shutdownDomain(h: DomainHost, name: string, opts: Shutdown
   const fail = (code: DomainError['code'], step: string, detail: string): DomainError => new DomainError(code, t.hostLabel, name, `shutdown: ${step}`, detail);
   const rt = await reconnectDomain(h, name);
   if (rt.state === 'shutoff') {
-    await finishStopped(h, name);
+    await finishStopped(h, rt.record);
     return { how: 'already-off', ms: Date.now() - t0 };
   }
   if (rt.state === 'unknown') throw fail('MONITOR_BUSY', 'connect to the QMP monitor', `${rt.reason}. Close the other monitor client, or use destroy.`);
@@ -74,7 +75,7 @@ export async function shutdownDomain(h: DomainHost, name: string, opts: Shutdown
     if (e instanceof DomainError) throw e;
     throw fail('MONITOR', 'system_powerdown', (e as Error).message);
   }
-  await finishStopped(h, name);
+  await finishStopped(h, rt.record);
   return { how, ms: Date.now() - t0 };
 }
 
@@ -104,19 +105,19 @@ export async function destroyDomain(h: DomainHost, name: string, opts: DestroyOp
       }
     }
   }
-  await finishStopped(h, name);
+  await finishStopped(h, run.record);
   return { how, ms: Date.now() - t0 };
 }
 
 /** After a stop virtform carried out: release (unless already released) and remove the run dir. */
-async function finishStopped(h: DomainHost, name: string): Promise<void> {
-  const run = await readRunDir(h, name);
-  if (run.record && run.record.phase !== 'exited') {
+async function finishStopped(h: DomainHost, record: DomainStatusRecord): Promise<void> {
+  const paths = runPaths(h, record.name);
+  if (record.phase !== 'exited') {
     try {
-      await releaseResources(h, run.record);
+      await releaseResources(h, record);
     } catch (e) {
-      throw new DomainError('STATE', h.transport.hostLabel, name, 'release resources', `${(e as Error).message}; ${run.paths.statusFile} is kept so that the release can be retried (run destroy again)`);
+      throw new DomainError('STATE', h.transport.hostLabel, record.name, 'release resources', `${(e as Error).message}; ${paths.statusFile} is kept so that the release can be retried (run destroy again)`);
     }
   }
-  await removeRunDir(h, run.paths);
+  await removeRunDir(h, paths);
 }

@@ -168,17 +168,18 @@ describe('stateOfRunState', () => {
 });
 
 describe('threadAssignments', () => {
-  it('gives vCPUs and I/O threads their planned sets and every other thread the emulator set', () => {
-    const threads = { emulator: [100, 101], vcpus: [{ index: 0, threadId: 110 }, { index: 1, threadId: 111 }], iothreads: [{ id: 1, qomId: 'iothread1', threadId: 105 }] };
-    expect(threadAssignments(pins, threads, 100)).toEqual([
-      { tid: 100, cpus: [0, 1], role: 'emulator (main thread)', required: true },
-      { tid: 101, cpus: [0, 1], role: 'emulator', required: false },
-      { tid: 110, cpus: [0], role: 'vcpu 0', required: true },
-      { tid: 111, cpus: [1], role: 'vcpu 1', required: true },
-      { tid: 105, cpus: [1], role: 'I/O thread 1', required: true },
+  it('gives each vCPU and I/O thread its planned set and cgroup child', () => {
+    const threads = { vcpus: [{ index: 0, threadId: 110 }, { index: 1, threadId: 111 }], iothreads: [{ id: 1, qomId: 'iothread1', threadId: 105 }] };
+    expect(threadAssignments(pins, threads)).toEqual([
+      { tid: 110, cpus: [0], role: 'vcpu 0', child: 'vcpu0' },
+      { tid: 111, cpus: [1], role: 'vcpu 1', child: 'vcpu1' },
+      { tid: 105, cpus: [1], role: 'I/O thread 1', child: 'iothread1' },
     ]);
-    expect(() => threadAssignments(pins, { ...threads, vcpus: [{ index: 2, threadId: 112 }] }, 100)).toThrow(
+    expect(() => threadAssignments(pins, { ...threads, vcpus: [{ index: 2, threadId: 112 }] })).toThrow(
       'QEMU reports vCPU 2, which the pin plan does not have (plan: vCPUs 0-1); the argv and the plan disagree',
+    );
+    expect(() => threadAssignments(pins, { vcpus: [], iothreads: [{ id: 3, qomId: 'iothread3', threadId: 1 }] })).toThrow(
+      'QEMU reports I/O thread iothread3, which the pin plan does not have (plan: iothread1); the argv and the plan disagree',
     );
   });
 });
