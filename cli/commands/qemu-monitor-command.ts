@@ -18,7 +18,10 @@ export function register(program: Command, io: CliIo): void {
     .argument('<json...>', 'the QMP command, e.g. \'{"execute":"query-status"}\'')
     .option('-c, --connect <uri>', 'connection URI (default: qemu:///embed?root=./.virtform)')
     .option('--pretty', 'print the reply indented')
-    .action(async (name: string, json: string[], opts: { connect?: string; pretty?: boolean }) => {
+    .option('--timeout <seconds>', 'wait this long for the monitor and the reply', '30')
+    .action(async (name: string, json: string[], opts: { connect?: string; pretty?: boolean; timeout: string }) => {
+      const timeoutS = Number(opts.timeout);
+      if (!(timeoutS > 0)) throw new VirtformError(`--timeout '${opts.timeout}' must be a positive number of seconds`);
       const h = await openDomainHost(opts.connect);
       try {
         const run = await readRunDir(h, name);
@@ -27,7 +30,7 @@ export function register(program: Command, io: CliIo): void {
         if (!run.record) throw new VirtformError(`${where}: ${run.recordError ?? `${run.paths.statusFile} is missing`}`);
         const live = run.record.phase === 'exited' ? { alive: false, why: run.record.exit?.reason } : await probeLiveness(h, run.record, run.pidFromFile);
         if (!live.alive) throw new VirtformError(`${where} is not running: ${live.why ?? 'QEMU exited'}`);
-        const reply = await runMonitorCommand(h.transport, run.record.qmpSocket, json.join(' '), { timeoutMs: 30000 });
+        const reply = await runMonitorCommand(h.transport, run.record.qmpSocket, json.join(' '), { timeoutMs: Math.round(timeoutS * 1000) });
         io.out((opts.pretty ? JSON.stringify(JSON.parse(reply), null, 2) : reply) + '\n');
       } catch (e) {
         if (e instanceof DomainError) throw new VirtformError(e.message);
