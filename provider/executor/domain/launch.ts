@@ -44,7 +44,7 @@ export interface LaunchOptions {
   readonly cpuset?: CpusetMount;
   /** Per QMP command and for the greeting. Default 30000 ms. */
   readonly monitorTimeoutMs?: number;
-  /** For spawning QEMU (until -daemonize returns). Default 60000 ms. */
+  /** For spawning QEMU (until -daemonize returns; memory preallocation happens here). Default and cap: LAUNCH_DEADLINE_MS. */
   readonly spawnTimeoutMs?: number;
 }
 
@@ -152,13 +152,16 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   lap('rundir');
 
   // 4-9. From here on, any failure kills QEMU and removes everything.
+  // Everything from spawn to cont fits in LAUNCH_DEADLINE_MS, so that a QEMU still in prelaunch
+  // after that (plus reconnect's margin) is known to be abandoned, never a launch in progress.
   const deadline = Date.now() + LAUNCH_DEADLINE_MS;
+  const left = (capMs: number): number => Math.max(1, Math.min(capMs, deadline - Date.now()));
   const monitorTimeoutMs = opts.monitorTimeoutMs ?? 30000;
   let step = 'start QEMU';
   let pid: number | undefined;
   let qmp: QmpClient | undefined;
   try {
-    const r = await t.exec(argv, { timeoutMs: opts.spawnTimeoutMs ?? 60000, ...(spec.env ? { env: spec.env } : {}) });
+    const r = await t.exec(argv, { timeoutMs: left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS), ...(spec.env ? { env: spec.env } : {}) });
     const stderr = r.stderr.toString('utf8');
     if (r.code !== 0) {
       throw fail('SPAWN', step, `${binary} exited with ${r.code === null ? `signal ${r.signal}` : `status ${r.code}`}: ${stderr.trim() || '(no message on stderr)'}`);
@@ -178,13 +181,13 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     step = 'connect to the QMP monitor';
     qmp = await QmpClient.connect(await t.connectUnix(paths.qmpSocket), {
       label: `the QMP monitor ${paths.qmpSocket} on ${host}`,
-      timeoutMs: monitorTimeoutMs,
+      timeoutMs: left(monitorTimeoutMs),
     });
     const q = qmp;
     const exec = async <T>(command: string, args?: Record<string, unknown>): Promise<T> => {
       step = `QMP ${command}`;
       if (Date.now() > deadline) throw fail('TIMEOUT', step, `the launch took longer than ${LAUNCH_DEADLINE_MS} ms before cont`);
-      return q.execute<T>(command, args, { timeoutMs: monitorTimeoutMs });
+      return q.execute<T>(command, args, { timeoutMs: left(monitorTimeoutMs) });
     };
     const status = await exec<{ status: string }>('query-status');
     if (status.status !== 'prelaunch') throw fail('MONITOR', step, `QEMU is in state '${status.status}', expected 'prelaunch' (started with -S)`);
@@ -201,7 +204,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     const vcpus = cpus.map((c) => ({ index: c['cpu-index'], threadId: c['thread-id'] })).sort((a, b) => a.index - b.index);
 
     step = 'pin threads';
-    const applied = await applyPins(t, { pid, uuid: record.uuid, plan: spec.pins, threads: { vcpus, iothreads }, cpuset });
+    const applied = await applyPins(t, { pid, uuid: record.uuid, plan: spec.pins, threads: { vcpus, iothreads }, cpuset, timeoutMs: left(60000) });
     record = { ...record, threads: applied.threads, pins: pinRecord(spec.pins, applied.threads), cgroup: applied.cgroup };
     lap('pin');
 

@@ -113,6 +113,8 @@ export async function applyPins(
     readonly plan: PinPlan;
     readonly threads: Pick<ThreadRecord, 'vcpus' | 'iothreads'>;
     readonly cpuset: CpusetMount;
+    /** For the one exec. Default 60000 ms. */
+    readonly timeoutMs?: number;
   },
 ): Promise<AppliedPins> {
   const { pid, plan } = opts;
@@ -123,7 +125,7 @@ export async function applyPins(
   const mnt = unusable === undefined ? opts.cpuset!.mountPoint : '';
   const args = [String(pid), mnt, opts.uuid, all, plan.mems === null ? '' : formatCpuList(plan.mems), emu];
   for (const a of special) args.push(a.child, String(a.tid), formatCpuList(a.cpus));
-  const r = await t.exec(['sh', '-c', PIN_SCRIPT, 'sh', ...args], { timeoutMs: 60000 });
+  const r = await t.exec(['sh', '-c', PIN_SCRIPT, 'sh', ...args], { timeoutMs: opts.timeoutMs ?? 60000 });
   if (r.code !== 0) throw new PinApplyError(`the pinning script failed (exit ${r.code}): ${r.stderr.toString('utf8').trim() || 'no message'}`);
 
   let cgroup: CgroupPlacement = { kind: 'none', note: unusable ?? 'cpuset cgroup placement did not report' };

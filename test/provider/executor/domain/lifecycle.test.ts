@@ -28,6 +28,7 @@ import {
   type DomainStatusRecord,
 } from '../../../../provider/executor/domain';
 import { discoverHost } from '../../../../provider/host/host-discovery';
+import { sshConnectionCount } from '../../../../provider/host/ssh-transport';
 import { buildTestGuest, parseGuestReport, REPORT_END, testGuestSkipReason, type TestGuest } from '../../../support/guest';
 import { missingBinaryReason, QEMU_IMG, QEMU_X86_64 } from '../../../support/qemu';
 import { hasBinary } from '../../../support/skip';
@@ -263,6 +264,11 @@ for (const mode of ['local', 'ssh'] as const) {
     });
 
     it('reconnects from a fresh transport: same pid and threads, monitor released afterwards', async () => {
+      // Over SSH, cut every live connection first: the reconnect must work from a new one, as a later command would.
+      if (sshd) {
+        sshd.killConnections();
+        await until('the pooled SSH connection to drop', () => (sshConnectionCount() === 0 ? true : undefined), 10000);
+      }
       const fresh = await openDomainHost(uri);
       try {
         const rt = await reconnectDomain(fresh, dom.name);
