@@ -85,6 +85,14 @@ export async function probeLiveness(h: DomainHost, record: DomainStatusRecord, p
  * failure is rethrown after the others ran, so nothing is released twice or forgotten.
  */
 export async function releaseResources(h: DomainHost, record: DomainStatusRecord): Promise<void> {
+  const held = [
+    ...(record.vfio.length ? [`VFIO devices ${record.vfio.map((v) => v.address).join(', ')}`] : []),
+    ...(record.hugepages.length ? ['hugepages'] : []),
+  ];
+  if (held.length && !(h.releaseHooks ?? []).length) {
+    // Never mark such a record released without giving the resources back.
+    throw new Error(`the domain holds ${held.join(' and ')}, and this command has no release hook for them; status.json is kept so that a command that has them can release them`);
+  }
   const errors: string[] = [];
   try {
     await removeCpusetCgroup(h.transport, record.cgroup);

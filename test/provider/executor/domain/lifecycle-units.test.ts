@@ -14,12 +14,14 @@ import {
   launchArgv,
   parseProcStat,
   parseStatusRecord,
+  releaseResources,
   splitQemuOptions,
   stateOfRunState,
   threadAssignments,
   type DomainStatusRecord,
   type LaunchSpec,
 } from '../../../../provider/executor/domain';
+import type { Transport } from '../../../../provider/host/transport';
 
 const UUID = 'c7a5fdbd-edaf-9455-926a-d65c16db1809';
 const paths = domainRunPaths('/run/virtform', 'db');
@@ -233,5 +235,37 @@ describe('formatStatusTable', () => {
         '  reason: the guest powered off\n',
     );
     expect(formatStatusTable([], 'root@h1:22')).toBe('No domains on root@h1:22.\n');
+  });
+});
+
+describe('releaseResources', () => {
+  const noHost = new Proxy({}, { get: (_t, k) => (k === 'hostLabel' ? 'h1' : () => Promise.reject(new Error(`unexpected transport call ${String(k)}`))) }) as Transport;
+  const held: DomainStatusRecord = {
+    ...record,
+    cgroup: null,
+    vfio: [{ address: '0000:01:00.0', originalDriver: 'nvidia', reboundByVirtform: true }],
+    hugepages: [{ sizeKiB: 2048, node: 0, pages: 256, grownBy: 0 }],
+  };
+  it('refuses to consider VFIO devices or hugepages released when the command has no release hook', async () => {
+    await expect(releaseResources({ transport: noHost, runDir: '/run/virtform' }, held)).rejects.toThrow(
+      'the domain holds VFIO devices 0000:01:00.0 and hugepages, and this command has no release hook for them; status.json is kept so that a command that has them can release them',
+    );
+  });
+  it('runs every hook with the record, and reports all failures after running them all', async () => {
+    const seen: string[] = [];
+    const h = {
+      transport: noHost,
+      runDir: '/run/virtform',
+      releaseHooks: [
+        async (_h: unknown, r: DomainStatusRecord) => void seen.push(`vfio ${r.vfio[0].address}`),
+        async () => {
+          seen.push('hugepages');
+          throw new Error('cannot shrink the 2048 KiB pool on node 0');
+        },
+        async () => void seen.push('third'),
+      ],
+    };
+    await expect(releaseResources(h, held)).rejects.toThrow('cannot shrink the 2048 KiB pool on node 0');
+    expect(seen).toEqual(['vfio 0000:01:00.0', 'hugepages', 'third']);
   });
 });
