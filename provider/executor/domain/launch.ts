@@ -218,11 +218,6 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     step = 'write status.json';
     record = { ...record, phase: 'started' };
     await writeStatus(h, record);
-    step = 'close the QMP monitor';
-    await qmp.close();
-    qmp = undefined;
-    lap('finish');
-    return { record, paths, timings };
   } catch (e) {
     qmp?.destroy();
     const err =
@@ -236,11 +231,20 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     });
     throw err;
   }
+  // Launched. Release the monitor (one client at a time); a failure to close politely is no launch failure.
+  await qmp.close().catch(() => qmp?.destroy());
+  lap('finish');
+  return { record, paths, timings };
 }
 
-/** Kills a half-started QEMU (never ran guest code: SIGKILL at once) and removes its cgroup and run dir. */
-async function abortLaunch(h: DomainHost, paths: DomainRunPaths, pid: number | undefined, record: DomainStatusRecord, cpuset: CpusetMount): Promise<void> {
+/**
+ * Kills a half-started QEMU (SIGKILL at once: it ran no guest code, or only for moments) and
+ * removes its cgroup and run dir. Without a pid yet (the spawn itself timed out while the
+ * daemonized child lives on), the pidfile names it.
+ */
+async function abortLaunch(h: DomainHost, paths: DomainRunPaths, knownPid: number | undefined, record: DomainStatusRecord, cpuset: CpusetMount): Promise<void> {
   const t = h.transport;
+  const pid = knownPid ?? (await readPidfileProcess(t, paths.pidFile)).proc?.pid;
   if (pid !== undefined) {
     const proc = await readProcess(t, pid);
     if (proc && !identityMismatch(proc, record.uuid, record.pidStartTime)) {
