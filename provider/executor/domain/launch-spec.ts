@@ -41,6 +41,12 @@ export interface LaunchSpec {
   readonly paused?: boolean;
   /** QMP commands to run after pinning, before `cont` (e.g. `set-action` from startupSetAction). */
   readonly beforeCont?: readonly QmpCommand[];
+  /**
+   * What to do with QEMU when a later command finds the guest powered off or crashed
+   * (`<on_poweroff>`, `<on_crash>`): `destroy` (default) stops QEMU, `preserve` keeps it for
+   * inspection. Restarting is the apply step's business (it has the spec to launch again).
+   */
+  readonly lifecycle?: { readonly onPoweroff?: 'destroy' | 'preserve'; readonly onCrash?: 'destroy' | 'preserve' };
   /** Hash of the desired state this launch realises (compared by plan); default: sha256 of argv, env, pins, console. */
   readonly specHash?: string;
   /** PCI devices the VFIO step bound for this domain: recorded, and handed to release hooks after exit. */

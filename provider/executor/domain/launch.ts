@@ -137,6 +137,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     consoleSocket: spec.consoleSocket ?? null,
     startedAt: hostNow(h),
     startedPaused: spec.paused === true,
+    lifecycle: { onPoweroff: spec.lifecycle?.onPoweroff ?? 'destroy', onCrash: spec.lifecycle?.onCrash ?? 'destroy' },
     threads: null,
     pins: null,
     cgroup: null,

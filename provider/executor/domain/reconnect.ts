@@ -10,8 +10,10 @@
  * 4. Decisions, with `reap` (default true), as libvirt's reconnect would:
  *    - phase `starting` and QEMU still in prelaunch, older than the launch deadline: the launch
  *      died half-way; QEMU "wasn't fully started" and is killed;
- *    - QEMU in state `shutdown` (the guest powered off and -no-shutdown kept QEMU): QEMU is told
- *      to quit (on_poweroff = destroy), as libvirt does on the SHUTDOWN event;
+ *    - QEMU in state `shutdown` (the guest powered off and -no-shutdown kept QEMU) or
+ *      `guest-panicked`: QEMU is told to quit when the record's on_poweroff / on_crash is
+ *      `destroy` (the default), as libvirt does on the SHUTDOWN / GUEST_PANICKED event, and kept
+ *      (state shutdown / crashed) when it is `preserve`;
  *    - QEMU gone (exited, crashed, killed outside virtform, pid reused): the cgroup is removed,
  *      release hooks run (VFIO, hugepages), sockets and pidfile are removed, and status.json
  *      stays with phase `exited` and the reason, for post-mortem. It is removed by the next
@@ -213,14 +215,15 @@ export async function reconnectDomain(h: DomainHost, name: string, opts: Reconne
       await writeStatus(h, record);
     }
 
-    if (status === 'shutdown' && reap) {
-      // The guest powered off; -no-shutdown kept QEMU for us to stop.
+    const ended = status === 'shutdown' ? 'the guest powered off' : status === 'guest-panicked' ? 'the guest crashed' : undefined;
+    const action = status === 'shutdown' ? record.lifecycle.onPoweroff : record.lifecycle.onCrash;
+    if (ended && reap && action === 'destroy') {
+      // -no-shutdown (and the panic action) kept QEMU for us to stop, as <on_poweroff>/<on_crash> say.
       await qmp.execute('quit', undefined, { timeoutMs: monitorTimeoutMs }).catch(() => undefined);
       await qmp.close();
       if (!(await waitForExit(t, pid, proc.startTime, 10000))) await killPainfully(t, pid, proc.startTime);
-      const reason = 'the guest powered off';
-      record = await reapExited(h, record, reason);
-      return shutoff(record, reason);
+      record = await reapExited(h, record, ended);
+      return shutoff(record, ended);
     }
 
     const cpus = await qmp.execute<CpuFast[]>('query-cpus-fast', undefined, { timeoutMs: monitorTimeoutMs });

@@ -84,6 +84,8 @@ export interface DomainStatusRecord {
   readonly startedAt: string;
   /** Launched with LaunchSpec.paused (no `cont`): prelaunch is then a finished state. */
   readonly startedPaused: boolean;
+  /** `<on_poweroff>` / `<on_crash>` as far as the lifecycle acts on them (LaunchSpec.lifecycle). */
+  readonly lifecycle: { readonly onPoweroff: 'destroy' | 'preserve'; readonly onCrash: 'destroy' | 'preserve' };
   readonly threads: ThreadRecord | null;
   readonly pins: PinRecord | null;
   readonly cgroup: CgroupPlacement | null;
@@ -122,6 +124,7 @@ export function parseStatusRecord(text: string, where: string): DomainStatusReco
   if (r.pid !== null && !(Number.isInteger(r.pid) && (r.pid as number) > 0)) throw new Error(`${where}: field 'pid' must be a positive integer or null`);
   return {
     ...(r as DomainStatusRecord),
+    lifecycle: r.lifecycle ?? { onPoweroff: 'destroy', onCrash: 'destroy' },
     vfio: r.vfio ?? [],
     hugepages: r.hugepages ?? [],
   };

@@ -170,6 +170,7 @@ d('domain lifecycle failures (local, real QEMU)', () => {
       consoleSocket: t.paths.consoleSocket,
       startedAt: new Date().toISOString(),
       startedPaused: false,
+      lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
       threads: null,
       pins: null,
       cgroup: null,
@@ -199,6 +200,29 @@ d('domain lifecycle failures (local, real QEMU)', () => {
     expect([rec.phase, rec.exit?.reason]).toEqual(['exited', old.reason]);
     await destroyDomain(h, t.name);
   });
+
+  it("keeps QEMU after the guest powered off when on_poweroff is 'preserve' (state shutdown), until destroy", async () => {
+    const t = testDomain('vf-keep', '', { boot: 'guest' });
+    const r = await launchDomain(h, {
+      name: t.name,
+      uuid: t.uuid,
+      argv: t.argv,
+      pins: t.pins,
+      consoleSocket: t.paths.consoleSocket,
+      lifecycle: { onPoweroff: 'preserve' },
+    });
+    expect(r.record.lifecycle).toEqual({ onPoweroff: 'preserve', onCrash: 'destroy' });
+    const deadline = Date.now() + 120000;
+    let rt = await reconnectDomain(h, t.name);
+    while (rt.state === 'running' && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 500));
+      rt = await reconnectDomain(h, t.name);
+    }
+    expect({ state: rt.state, reason: rt.reason, pid: rt.pid }).toEqual({ state: 'shutdown', reason: 'shutdown', pid: r.record.pid });
+    expect(pidsWithUuid(t.uuid)).toEqual([r.record.pid]);
+    expect((await destroyDomain(h, t.name)).how).toBe('sigterm');
+    expect(pidsWithUuid(t.uuid)).toEqual([]);
+  }, 150000);
 
   it('records a QEMU killed outside virtform as shut off, with the reason', async () => {
     const t = testDomain('vf-killed');

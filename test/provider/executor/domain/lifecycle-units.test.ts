@@ -199,6 +199,7 @@ const record: DomainStatusRecord = {
   consoleSocket: null,
   startedAt: '2025-01-01T00:00:00.000Z',
   startedPaused: false,
+  lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
   threads: null,
   pins: null,
   cgroup: { kind: 'none', note: 'no cpuset cgroup controller is mounted on this host: pinned by thread affinity only' },

@@ -410,6 +410,7 @@ for (const mode of ['local', 'ssh'] as const) {
           consoleSocket: null,
           startedAt: new Date().toISOString(),
           startedPaused: false,
+          lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
           threads: null,
           pins: null,
           cgroup: null,
