@@ -19,7 +19,7 @@
  *      stays with phase `exited` and the reason, for post-mortem. It is removed by the next
  *      launch of that name or by destroy.
  */
-import { QmpClient } from '../../qemu/qmp';
+import { QmpClient, QmpClosedError, QmpCommandError, QmpProtocolError, QmpTimeoutError } from '../../qemu/qmp';
 import { removeCpusetCgroup } from './cpuset-cgroup';
 import { hostNow, readRunDir, removeRuntimeFiles, runPaths, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
@@ -240,6 +240,12 @@ export async function reconnectDomain(h: DomainHost, name: string, opts: Reconne
       threadsFrom: 'qmp',
       record,
     };
+  } catch (e) {
+    // The monitor failed mid-conversation (QEMU exiting, a command timing out): report, don't guess.
+    if (e instanceof QmpTimeoutError || e instanceof QmpClosedError || e instanceof QmpProtocolError || e instanceof QmpCommandError) {
+      return fromRecord('unknown', `QEMU pid ${pid} is alive but its monitor failed: ${e.message}`);
+    }
+    throw e;
   } finally {
     await qmp.close();
   }

@@ -43,8 +43,9 @@ export async function domainStatuses(h: DomainHost, opts: ReconnectOptions = {})
     try {
       rt = await reconnectDomain(h, name, opts);
     } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      out.push({ view: { name, state: 'unknown', pid: null, qmpSocket: `${h.runDir}/${name}/qmp.sock`, vcpus: [] }, error: e.message });
+      // One domain that cannot be inspected must not hide the others.
+      const message = e instanceof DomainError ? e.message : `${h.transport.hostLabel}: domain '${name}': reconnect: ${(e as Error).message}`;
+      out.push({ view: { name, state: 'unknown', pid: null, qmpSocket: `${h.runDir}/${name}/qmp.sock`, vcpus: [] }, error: message });
       continue;
     }
     const live = rt.pid !== null ? new Map((await readThreads(h.transport, rt.pid)).map((x) => [x.tid, x.cpus])) : new Map<number, string>();

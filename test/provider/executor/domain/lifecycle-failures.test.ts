@@ -224,6 +224,23 @@ d('domain lifecycle failures (local, real QEMU)', () => {
     expect(pidsWithUuid(t.uuid)).toEqual([]);
   }, 150000);
 
+  it('status reports a domain whose status.json is unreadable without hiding the others', async () => {
+    const dir = path.join(h.runDir, 'vf-corrupt');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'status.json'), '{"format": 99}');
+    try {
+      const io = capture();
+      expect(await main(['status', '--json', '-c', uri], io)).toBe(0);
+      expect(JSON.parse(io.text()).domains).toEqual([{ name: 'vf-corrupt', state: 'unknown', pid: null, qmpSocket: `${dir}/qmp.sock`, vcpus: [] }]);
+      expect(io.errText()).toBe(
+        `warning: localhost: domain 'vf-corrupt': reconnect: read status.json: localhost:${dir}/status.json has format 99, this virtform reads format 1; ` +
+          `use the virtform version that launched the domain, or stop the domain with it first. Remove ${dir} once no QEMU of this domain runs\n`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('records a QEMU killed outside virtform as shut off, with the reason', async () => {
     const t = testDomain('vf-killed');
     const r = await launchDomain(h, { name: t.name, uuid: t.uuid, argv: t.argv, pins: t.pins, consoleSocket: t.paths.consoleSocket });
