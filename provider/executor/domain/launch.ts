@@ -109,7 +109,9 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
       if (live.alive) {
         throw fail('ALREADY_RUNNING', 'check for a running QEMU', `QEMU pid ${live.pid} already runs this domain (${paths.dir}). Stop it first (shutdown or destroy).`);
       }
-      await reapExited(h, previous.record, 'replaced by a new launch');
+      await reapExited(h, previous.record, 'replaced by a new launch').catch((e: Error) => {
+        throw fail('STATE', 'release the previous run', e.message);
+      });
     } else if (previous.pidFromFile !== undefined && (await readProcess(t, previous.pidFromFile))) {
       throw fail(
         'STATE',
