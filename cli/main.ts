@@ -25,6 +25,10 @@ export function buildProgram(io: CliIo): Command {
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Keyboard input for interactive verbs (console); absent: they read nothing. */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Byte output for verbs that relay raw bytes (console); absent: they decode to text and use out(). */
+  readonly stdout?: NodeJS.WritableStream;
   /** Set by a verb to choose the process exit code. */
   exitCode: number;
 }
@@ -33,6 +37,11 @@ export function processIo(): CliIo {
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
+    // A getter: touching process.stdin creates its stream, which only console needs.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
     exitCode: 0,
   };
 }
