@@ -182,7 +182,7 @@ describe('checkHugepageFit', () => {
     expect(fit.growth).toEqual([{ node: 1, sizeKiB: 2048, pages: 212, from: 512, to: 724 }]);
   });
 
-  it('with growPools, grows unbound memory's pool on the node with the most free memory', () => {
+  it("with growPools, grows unbound memory's pool on the node with the most free memory", () => {
     const fit = checkHugepageFit(domain({ memoryKiB: 2 * GiB }), twoNodes(100, 100, { memFree0: 400 * 2048, memFree1: 2 * GiB }), new HugepageLedger(), { growPools: true });
     expect(fit.issues).toEqual([]);
     expect(fit.growth).toEqual([{ node: 1, sizeKiB: 2048, pages: 824, from: 512, to: 1336 }]);
