@@ -266,10 +266,13 @@ function shortfallIssue(
   const others = inside.filter((d) => d.claim);
   const parts = [needs.map(describeNeed).join('; ')];
   if (others.length) {
-    const byDomain = new Map<string, number>();
-    for (const d of others) byDomain.set(d.claim!.domain, (byDomain.get(d.claim!.domain) ?? 0) + d.pages);
-    const list = [...byDomain].map(([dom, p]) => `${p} for domain '${dom}'`).join(', ');
-    parts.push(`the kernel has ${v.cap} free, ${v.others} of them held (${list}) for domains that have not started yet`);
+    const byHolder = new Map<string, number>();
+    for (const d of others) {
+      const who = d.claim!.holder ?? `by domain '${d.claim!.domain}', which has not started yet`;
+      byHolder.set(who, (byHolder.get(who) ?? 0) + d.pages);
+    }
+    const list = [...byHolder].map(([who, p]) => `${p} ${who}`).join(', ');
+    parts.push(`the kernel has ${v.cap} free, ${v.others} of them held: ${list}`);
   }
   if (o.extra) parts.push(o.extra);
   const shownFree = Math.max(0, v.cap - v.others);

@@ -18,6 +18,8 @@ export interface HugepageClaim {
   readonly pages: number;
   /** Pages the kernel already counts as used (faulted in); the rest is still inside free_hugepages. */
   readonly touched: number;
+  /** How messages name the holder; default `by domain 'NAME', which has not started yet`. */
+  readonly holder?: string;
 }
 
 /** The part of a domain's status that the ledger reads (status.json `phase` and `hugepages`). */

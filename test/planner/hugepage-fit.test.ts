@@ -163,7 +163,7 @@ describe('checkHugepageFit', () => {
     expect(fit.issues.map((i) => [i.problem, i.detail])).toEqual([
       [
         'host h1 node1: need 512 × 2048 KiB pages, 400 free',
-        "guest memory needs 512 (<memory mode='strict' nodeset='1'/>); the kernel has 600 free, 200 of them held (200 for domain 'db') for domains that have not started yet",
+        "guest memory needs 512 (<memory mode='strict' nodeset='1'/>); the kernel has 600 free, 200 of them held: 200 by domain 'db', which has not started yet",
       ],
     ]);
   });
