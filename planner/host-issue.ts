@@ -38,7 +38,13 @@ export type HostIssueCode =
   | 'MDEV_PARENT_MISSING'
   | 'MDEV_TYPE_MISSING'
   | 'MDEV_NO_INSTANCES'
-  | 'MDEV_UNDECLARED'; // an mdev hostdev whose device may not exist and has no declaration
+  | 'MDEV_UNDECLARED' // an mdev hostdev whose device may not exist and has no declaration
+  // raised by the executor only (live kernel answers)
+  | 'VFIO_BIND_FAILED' // unbind / bind to vfio-pci refused or timed out
+  | 'VFIO_RELEASE_FAILED' // giving a device back to its driver failed
+  | 'MDEV_MISSING' // an mdev that should exist does not
+  | 'MDEV_FAILED' // creating or removing an mdev failed
+  | 'SRIOV_FAILED'; // setting sriov_numvfs failed or the VFs did not appear
 
 export interface HostIssue {
   readonly severity: HostIssueSeverity;

@@ -18,7 +18,7 @@
  */
 import { formatCpuset, parseCpuset } from '../model/domain/cpuset';
 import type { Domain } from '../model/domain/domain';
-import type { HostFacts, PciDeviceFacts } from '../model/host-facts';
+import type { HostFacts, PciDeviceFacts, PciFacts } from '../model/host-facts';
 import { hostdevDemand, pciAddressXml, type HostdevDemand } from './hostdev-demand';
 import type { HostdevLedger } from './hostdev-ledger';
 import type { HostIssue } from './host-issue';
@@ -86,10 +86,33 @@ function domainNodes(domain: Domain, facts: HostFacts): number[] | null {
   return nodes.size ? [...nodes].sort((a, b) => a - b) : null;
 }
 
+/** Plan check: the domain's host devices against the host's PCI facts and the ledger. Pure. */
 export function checkHostdevs(domain: Domain, facts: HostFacts, ledger: HostdevLedger, opts: HostdevCheckOptions = {}): HostdevCheck {
-  const host = opts.hostLabel ?? facts.hostname;
   const demand = hostdevDemand(domain);
-  const others = ledger.without(domain.name);
+  return checkHostdevDemand(demand, facts.pci, ledger, {
+    ...opts,
+    hostLabel: opts.hostLabel ?? facts.hostname,
+    boundNodes: domainNodes(domain, facts),
+    nodeCpus: (n) => facts.numa.nodes.find((x) => x.id === n)?.cpus ?? [],
+  });
+}
+
+export interface HostdevDemandCheckOptions extends HostdevCheckOptions {
+  readonly hostLabel: string;
+  /** Host nodes the domain's memory and vCPUs are bound to (locality warnings); null: unbound or unknown. */
+  readonly boundNodes?: readonly number[] | null;
+  /** CPUs of a host node, for the locality fix text. */
+  readonly nodeCpus?: (node: number) => readonly number[];
+}
+
+/**
+ * The same check on a demand and PCI facts alone: the executor calls it with PCI facts it has
+ * just read from sysfs, so a live problem gets the message the plan would have shown. Pure.
+ */
+export function checkHostdevDemand(demand: HostdevDemand, pci: PciFacts, ledger: HostdevLedger, opts: HostdevDemandCheckOptions): HostdevCheck {
+  const host = opts.hostLabel;
+  const others = ledger.without(demand.domain);
+  const facts = { pci };
   const issues: HostIssue[] = [];
   const steps: HostdevStep[] = [];
   const byAddr = new Map(facts.pci.devices.map((d) => [d.address, d]));
@@ -149,7 +172,7 @@ export function checkHostdevs(domain: Domain, facts: HostFacts, ledger: HostdevL
     });
   }
 
-  const boundNodes = domainNodes(domain, facts);
+  const boundNodes = opts.boundNodes ?? null;
   const groupsDone = new Set<number>();
   for (const p of demand.pci) {
     const d = byAddr.get(p.address);
@@ -257,7 +280,7 @@ export function checkHostdevs(domain: Domain, facts: HostFacts, ledger: HostdevL
       });
     }
     if (boundNodes && d.numaNode !== null && !boundNodes.includes(d.numaNode)) {
-      const cpus = facts.numa.nodes.find((n) => n.id === d.numaNode)?.cpus ?? [];
+      const cpus = opts.nodeCpus?.(d.numaNode) ?? [];
       issues.push({
         severity: 'warning',
         code: 'PCI_REMOTE_NODE',
