@@ -397,7 +397,17 @@ export class KernelWatcher {
     }
   }
 
+  private mtime(p: string): bigint {
+    try {
+      return fs.statSync(this.kernel.real(p), { bigint: true }).mtimeNs;
+    } catch {
+      return 0n;
+    }
+  }
+
   tick(): void {
+    // Changed attributes in the order they were written (mtime), as a kernel sees writes.
+    const changed: { p: string; now: string; before: string; at: bigint }[] = [];
     for (const p of writableAttributes(this.kernel)) {
       const now = this.read(p);
       const before = this.seen.get(p);
@@ -406,6 +416,10 @@ export class KernelWatcher {
         continue;
       }
       if (now === before || now === '') continue;
+      changed.push({ p, now, before, at: this.mtime(p) });
+    }
+    changed.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    for (const { p, now, before } of changed) {
       if (ACTION.test(p)) this.kernel.w.file(p, '');
       try {
         this.kernel.apply(p, now);
@@ -414,9 +428,9 @@ export class KernelWatcher {
         this.errors.push(`${p} ${JSON.stringify(now)}: ${(e as Error).message}`);
         if (!ACTION.test(p)) this.kernel.w.file(p, before);
       }
-      // Take in everything apply changed (new attributes appear, stored values are rewritten).
-      for (const q of writableAttributes(this.kernel)) this.seen.set(q, this.read(q));
     }
+    // Take in everything the writes changed (new attributes appear, stored values are rewritten).
+    if (changed.length) for (const q of writableAttributes(this.kernel)) this.seen.set(q, this.read(q));
   }
 }
 

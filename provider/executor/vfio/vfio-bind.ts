@@ -1,9 +1,9 @@
 /**
  * Moving one PCI function to vfio-pci and back, through sysfs only (HostFs):
  *
- *   detach:   driver_override ← "vfio-pci"; ADDR/driver/unbind ← ADDR (when bound);
- *             /sys/bus/pci/drivers_probe ← ADDR; wait until ADDR/driver is vfio-pci and
- *             /dev/vfio/GROUP exists.
+ *   detach:   driver_override ← "vfio-pci"; ADDR/driver/unbind ← ADDR (when bound), and check
+ *             ADDR/driver is gone; /sys/bus/pci/drivers_probe ← ADDR; wait until ADDR/driver is
+ *             vfio-pci and /dev/vfio/GROUP exists.
  *   reattach: driver_override ← "\n" (clears it); ADDR/driver/unbind ← ADDR;
  *             drivers_probe ← ADDR (only when it had a driver); wait until it is back.
  *
@@ -61,7 +61,10 @@ async function giveBack(ctx: HostContext, address: string, original: string | nu
   await ctx.fs.write(`${dev}/driver_override`, '\n');
   const now = await driverOf(ctx.fs, address);
   if (now === original) return now;
-  if (now !== null) await ctx.fs.write(`${dev}/driver/unbind`, address);
+  if (now !== null) {
+    await ctx.fs.write(`${dev}/driver/unbind`, address);
+    await waitFor(async () => (await driverOf(ctx.fs, address)) === null, t);
+  }
   if (original === null) return driverOf(ctx.fs, address);
   await ctx.fs.write('/sys/bus/pci/drivers_probe', address);
   await waitFor(async () => (await driverOf(ctx.fs, address)) === original, t);
@@ -108,6 +111,14 @@ export async function bindToVfio(
         `host ${host}: could not unbind ${address} from ${original}`,
         (e as Error).message,
         `stop whatever uses the device on the host (a mounted disk, an up network interface, a display), then apply again`,
+      );
+    }
+    // The kernel unbinds before the write returns; checking costs one read and catches a driver that did not let go.
+    if (!(await waitFor(async () => (await driverOf(ctx.fs, address)) === null, opts))) {
+      return restoreAndThrow(
+        `host ${host}: ${address} is still bound to ${await driverOf(ctx.fs, address)} ${opts.timeoutMs ?? 2000} ms after unbinding it from ${original}`,
+        'the driver did not release the device',
+        'stop whatever uses the device on the host, then apply again',
       );
     }
   }
