@@ -269,18 +269,23 @@ export class SysfsKernel {
   private poolDir(node: number, size: number): string {
     return `/sys/devices/system/node/node${node}/hugepages/hugepages-${size}kB`;
   }
-  pool(node: number, size: number): { nr: number; free: number } {
+  /** nr_hugepages (surplus included, as the kernel shows it), free_hugepages, surplus_hugepages. */
+  pool(node: number, size: number): { nr: number; free: number; surplus: number } {
     const d = this.poolDir(node, size);
-    return { nr: Number(this.text(`${d}/nr_hugepages`).trim()), free: Number(this.text(`${d}/free_hugepages`).trim()) };
+    const n = (f: string) => Number(this.text(`${d}/${f}`).trim());
+    return { nr: n('nr_hugepages'), free: n('free_hugepages'), surplus: n('surplus_hugepages') };
   }
-  private setPool(node: number, size: number, nr: number, free: number): void {
+  private setPool(node: number, size: number, nr: number, free: number, surplus: number): void {
     const d = this.poolDir(node, size);
     this.w.file(`${d}/nr_hugepages`, `${nr}\n`);
     this.w.file(`${d}/free_hugepages`, `${free}\n`);
+    this.w.file(`${d}/surplus_hugepages`, `${surplus}\n`);
     const nodes = this.spec.nodes.map((n) => n.id);
     const g = `/sys/kernel/mm/hugepages/hugepages-${size}kB`;
-    this.w.file(`${g}/nr_hugepages`, `${nodes.reduce((s, id) => s + this.pool(id, size).nr, 0)}\n`);
-    this.w.file(`${g}/free_hugepages`, `${nodes.reduce((s, id) => s + this.pool(id, size).free, 0)}\n`);
+    const sum = (k: 'nr' | 'free' | 'surplus') => nodes.reduce((s, id) => s + this.pool(id, size)[k], 0);
+    this.w.file(`${g}/nr_hugepages`, `${sum('nr')}\n`);
+    this.w.file(`${g}/free_hugepages`, `${sum('free')}\n`);
+    this.w.file(`${g}/surplus_hugepages`, `${sum('surplus')}\n`);
   }
   private growable(node: number, size: number): number {
     const k = `${node}:${size}`;
@@ -288,20 +293,31 @@ export class SysfsKernel {
     const memFree = this.spec.nodes.find((n) => n.id === node)!.memFreeKiB;
     return Math.floor(memFree / size);
   }
-  /** Grows or shrinks one node's pool towards `want` pages; returns the change. */
+  /**
+   * Moves one node's persistent pool towards `want` pages, as the kernel does: growing first
+   * turns surplus pages back into persistent ones, then allocates as far as memory allows;
+   * shrinking frees free pages, and pages in use become surplus (freed when released).
+   * Returns the change of nr_hugepages.
+   */
   private adjust(node: number, size: number, want: number): number {
-    const { nr, free } = this.pool(node, size);
+    let { nr, free, surplus } = this.pool(node, size);
+    const before = nr;
     const k = `${node}:${size}`;
-    if (want > nr) {
-      const got = Math.min(want - nr, this.growable(node, size));
+    if (want > nr - surplus) {
+      surplus -= Math.min(surplus, want - (nr - surplus));
+      const got = Math.min(Math.max(0, want - (nr - surplus)), this.growable(node, size));
       this.failures.growLimit.set(k, this.growable(node, size) - got);
-      this.setPool(node, size, nr + got, free + got);
-      return got;
+      nr += got;
+      free += got;
+    } else {
+      const drop = Math.min(nr - surplus - want, free);
+      this.failures.growLimit.set(k, this.growable(node, size) + drop);
+      nr -= drop;
+      free -= drop;
+      surplus = Math.min(nr, Math.max(surplus, nr - want));
     }
-    const drop = Math.min(nr - want, free);
-    this.failures.growLimit.set(k, this.growable(node, size) + drop);
-    this.setPool(node, size, nr - drop, free - drop);
-    return -drop;
+    this.setPool(node, size, nr, free, surplus);
+    return nr - before;
   }
   private setNodePool(node: number, size: number, arg: string): void {
     if (!/^\s*\d+\s*$/.test(arg)) throw new KernelWriteError(EINVAL);
@@ -311,29 +327,36 @@ export class SysfsKernel {
     if (!/^\s*\d+\s*$/.test(arg)) throw new KernelWriteError(EINVAL);
     const want = Number(arg);
     const nodes = this.spec.nodes.map((n) => n.id);
-    let total = nodes.reduce((s, id) => s + this.pool(id, size).nr, 0);
+    const persistent = (id: number) => this.pool(id, size).nr - this.pool(id, size).surplus;
+    const total = () => nodes.reduce((s, id) => s + persistent(id), 0);
     // Grow one page at a time round-robin over the nodes (the kernel interleaves); shrink from the highest node.
     let progress = true;
-    while (total < want && progress) {
+    while (total() < want && progress) {
       progress = false;
       for (const id of nodes) {
-        if (total >= want) break;
-        if (this.adjust(id, size, this.pool(id, size).nr + 1) === 1) {
-          total++;
-          progress = true;
-        }
+        if (total() >= want) break;
+        const p = persistent(id);
+        this.adjust(id, size, p + 1);
+        if (persistent(id) === p + 1) progress = true;
       }
     }
     for (const id of [...nodes].reverse()) {
-      if (total <= want) break;
-      total += this.adjust(id, size, Math.max(0, this.pool(id, size).nr - (total - want)));
+      if (total() <= want) break;
+      this.adjust(id, size, Math.max(0, persistent(id) - (total() - want)));
     }
   }
-  /** Simulates a process faulting in `pages` pages (positive) or giving them back (negative). */
+  /** Simulates a process faulting in `pages` pages (positive) or freeing them (negative; surplus pages then leave the pool). */
   touchHugepages(node: number, size: number, pages: number): void {
-    const { nr, free } = this.pool(node, size);
+    let { nr, free, surplus } = this.pool(node, size);
     if (free - pages < 0 || free - pages > nr) throw new Error(`fake kernel: cannot touch ${pages} pages on node${node} (${free} free of ${nr})`);
-    this.setPool(node, size, nr, free - pages);
+    free -= pages;
+    const gone = Math.min(surplus, free);
+    nr -= gone;
+    free -= gone;
+    surplus -= gone;
+    const k = `${node}:${size}`;
+    this.failures.growLimit.set(k, this.growable(node, size) + gone);
+    this.setPool(node, size, nr, free, surplus);
   }
 }
 
@@ -428,9 +451,13 @@ export class KernelWatcher {
         this.errors.push(`${p} ${JSON.stringify(now)}: ${(e as Error).message}`);
         if (!ACTION.test(p)) this.kernel.w.file(p, before);
       }
+      // Only this attribute's value is taken as seen: a write to another one that lands while
+      // this tick runs (a shell already started) must still look changed on the next tick.
+      this.seen.set(p, this.read(p));
     }
-    // Take in everything the writes changed (new attributes appear, stored values are rewritten).
-    if (changed.length) for (const q of writableAttributes(this.kernel)) this.seen.set(q, this.read(q));
+    // Attributes the writes created (VFs, mdevs): the writer cannot have used them yet, since
+    // it learns of them only after this synchronous tick.
+    if (changed.length) for (const q of writableAttributes(this.kernel)) if (!this.seen.has(q)) this.seen.set(q, this.read(q));
   }
 }
 

@@ -18,9 +18,11 @@
  * The result is what status.json records (`hugepages`): per page size and host node set, the
  * pages the domain takes, what virtform grew, the mount and the directory it made.
  *
- * releaseHugepages (after QEMU exited, so its pages are free again): removes the directories,
- * shrinks each pool by what was grown (verified), unmounts mounts virtform made once empty.
- * It carries on past failures and throws them together at the end, so a retry finds less to do.
+ * releaseHugepages (after QEMU exited): removes the directories, shrinks each pool by what was
+ * grown (read back), unmounts mounts virtform made once empty. Pages still mapped (a QEMU whose
+ * last threads are still exiting) cannot leave the pool at once: the kernel marks them surplus
+ * and frees them when they are released, which is reported as a note, not an error. It carries
+ * on past failures and throws them together at the end, so a retry finds less to do.
  */
 import { formatCpuset } from '../../../model/domain/cpuset';
 import type { HugepageDemand } from '../../../planner/hugepage-demand';
@@ -215,9 +217,10 @@ export async function prepareHugepages(ctx: HostContext, req: HugepageRequest): 
  * Gives back what prepareHugepages took for a domain whose QEMU has exited. Idempotent enough
  * to retry: a missing directory or an unmounted mount is not an error.
  */
-export async function releaseHugepages(ctx: HostContext, records: readonly HugepageRecord[]): Promise<void> {
+export async function releaseHugepages(ctx: HostContext, records: readonly HugepageRecord[]): Promise<{ notes: string[] }> {
   const host = ctx.hostLabel;
   const failures: HostIssue[] = [];
+  const notes: string[] = [];
   const fail = (problem: string, detail: string, fix: string) =>
     failures.push({ severity: 'error', code: 'HUGEPAGE_SHORTFALL', path: '/domain/memoryBacking/hugepages', problem, detail, fix });
 
@@ -258,12 +261,22 @@ export async function releaseHugepages(ctx: HostContext, records: readonly Hugep
       await ctx.fs.write(file, `${want}\n`);
       const after = Number((await ctx.fs.read(file)).toString('utf8').trim());
       if (after > want) {
+        // Pages still mapped become surplus: the kernel frees them from the pool when they are released.
+        const surplusFile = file.replace(/nr_hugepages$/, 'surplus_hugepages');
+        const surplus = Number((await ctx.fs.read(surplusFile).catch(() => Buffer.from('0'))).toString('utf8').trim());
         const where = t.node === null ? 'the system-wide' : `node${t.node}'s`;
-        fail(
-          `host ${host}: gave back ${before - after} of the ${t.pages} ${t.sizeKiB} KiB pages virtform added to ${where} pool (nr_hugepages ${before} → ${after}, wanted ${want})`,
-          `${after - want} of those pages are still in use by a process`,
-          'make sure the domain\'s QEMU has exited, then run the release again (destroy)',
-        );
+        if (surplus >= after - want) {
+          notes.push(
+            `host ${host}: ${after - want} of the ${t.pages} ${t.sizeKiB} KiB pages virtform added to ${where} pool are still in use; ` +
+              `the kernel gives them back when they are freed (surplus_hugepages ${surplus})`,
+          );
+        } else {
+          fail(
+            `host ${host}: gave back ${before - after} of the ${t.pages} ${t.sizeKiB} KiB pages virtform added to ${where} pool (nr_hugepages ${before} → ${after}, wanted ${want})`,
+            `${after - want} of those pages are still in use by a process and the kernel did not mark them surplus (${surplus})`,
+            "make sure the domain's QEMU has exited, then run the release again (destroy)",
+          );
+        }
       }
     } catch (e) {
       fail(`host ${host}: could not shrink ${file}`, (e as Error).message, 'check that the pool still exists and virtform runs as root');
@@ -284,5 +297,6 @@ export async function releaseHugepages(ctx: HostContext, records: readonly Hugep
     }
   }
   if (failures.length) throw new HostResourceError(failures);
+  return { notes };
 }
 

@@ -64,9 +64,9 @@ function detachReattach(label: string, getTransport: () => Transport, opts: { ti
   itIf(opts.timeoutCase ? null : 'runs locally only: each SSH exec costs ~0.2 s on this branch')(`a bind that never happens times out and the device goes back to its driver, ${label}`, async () => {
     f.failures.neverBind.add('0000:05:00.0');
     const ctx = transportHostContext(getTransport(), { hostRoot: f.root });
-    const err = await prepareHostdevs(ctx, { domain: 'vm', demand: { pci: [{ address: '0000:05:00.0', managed: true, path: '/domain/devices/hostdev[1]' }], mdevs: [] }, timeoutMs: 400, pollMs: 20 }).catch((e) => e);
+    const err = await prepareHostdevs(ctx, { domain: 'vm', demand: { pci: [{ address: '0000:05:00.0', managed: true, path: '/domain/devices/hostdev[1]' }], mdevs: [] }, timeoutMs: 1500, pollMs: 20 }).catch((e) => e);
     expect(err).toBeInstanceOf(HostResourceError);
-    expect(err.issues[0].problem).toBe(`host ${getTransport().hostLabel}: 0000:05:00.0 did not bind to vfio-pci within 400 ms`);
+    expect(err.issues[0].problem).toBe(`host ${getTransport().hostLabel}: 0000:05:00.0 did not bind to vfio-pci within 1500 ms`);
     expect(err.issues[0].detail).toBe('its driver is none, /dev/vfio/22 missing; it was given back to e1000e');
     expect(f.kernel.driverOf('0000:05:00.0')).toBe('e1000e');
     expect(f.kernel.override('0000:05:00.0')).toBeNull();
