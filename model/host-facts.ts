@@ -100,6 +100,11 @@ export interface PciFacts {
   readonly iommuEnabled: boolean;
   /** Groups by id ascending; members by address. */
   readonly iommuGroups: readonly { readonly id: number; readonly devices: readonly string[] }[];
+  /**
+   * PCI drivers registered with the kernel (/sys/bus/pci/drivers), sorted: tells whether
+   * vfio-pci is loaded. Optional: absent in snapshots made before it was read.
+   */
+  readonly drivers?: readonly string[];
 }
 
 export interface PciDeviceFacts {

@@ -1,0 +1,2 @@
+export * from './hugepage-state';
+export * from './prepare-hugepages';
