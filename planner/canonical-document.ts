@@ -155,3 +155,35 @@ export function adoptGenerated(desired: ResourceDocument, live: ResourceDocument
 export function definitionHash(canonicalXml: string): string {
   return `sha256:${createHash('sha256').update(canonicalXml).digest('hex')}`;
 }
+
+/** Randomness for fillGenerated (the planner has none of its own). */
+export interface Generators {
+  /** A random UUID, lower-case canonical form. */
+  uuid(): string;
+  /** A random unicast MAC, e.g. `52:54:00:3f:1a:09` (QEMU's locally administered prefix). */
+  mac(): string;
+}
+
+/**
+ * What libvirt generates when a definition is created, filled into a canonical definition by the
+ * executor before it stores it: a domain's, network's or pool's UUID, a domain's `<genid/>`
+ * request and each interface's MAC address. Values the document states are kept. Returns the
+ * canonical XML to store (and to hash with definitionHash).
+ */
+export function fillGenerated(kind: ResourceKind, xml: string, gen: Generators, pool?: string): string {
+  const d = parseStored(kind, xml, '<definition>', pool);
+  switch (d.kind) {
+    case 'domain':
+      d.doc.uuid ??= gen.uuid();
+      if (d.doc.genid === '') d.doc.genid = gen.uuid();
+      for (const iface of d.doc.devices?.interfaces ?? []) if (iface.mac?.address === undefined) iface.mac = { ...(iface.mac ?? {}), address: gen.mac() };
+      break;
+    case 'network':
+    case 'pool':
+      d.doc.uuid ??= gen.uuid();
+      break;
+    case 'volume':
+      break;
+  }
+  return formatResourceDocument(d);
+}

@@ -53,9 +53,9 @@ const DOMAIN_RULES: readonly EffectRule[] = [
   { test: at(/^\/domain\/metadata(\/|$)/), effect: 'definition', note: 'metadata only' },
   { test: at(/^\/domain\/currentMemory(\/@unit)?$/), effect: 'live', live: 'balloon', note: 'balloon target, set live' },
   { test: at(/^\/domain\/vcpu\/@current$/), effect: 'live', live: 'vcpu-count', note: 'vCPUs plugged or unplugged live' },
-  { test: at(/^\/domain\/cputune\/(vcpupin|emulatorpin|iothreadpin)(\[[^/]*\])?(\/@[a-z]+)?$/), effect: 'live', live: 'pins', note: 'threads re-pinned live' },
-  { test: wholeElement(/^\/domain\/devices\/disk(\[[^/]*\])?$/), effect: 'live', live: 'disk-hotplug', note: 'disk hot-plugged live' },
-  { test: wholeElement(/^\/domain\/devices\/interface(\[[^/]*\])?$/), effect: 'live', live: 'nic-hotplug', note: 'interface hot-plugged live' },
+  { test: at(/^\/domain\/cputune\/(vcpupin|emulatorpin|iothreadpin)(\[[^\]]*\])*(\/@[a-z]+)?$/), effect: 'live', live: 'pins', note: 'threads re-pinned live' },
+  { test: wholeElement(/^\/domain\/devices\/disk(\[[^\]]*\])*$/), effect: 'live', live: 'disk-hotplug', note: 'disk hot-plugged live' },
+  { test: wholeElement(/^\/domain\/devices\/interface(\[[^\]]*\])*$/), effect: 'live', live: 'nic-hotplug', note: 'interface hot-plugged live' },
   { test: at(/^runtime\.state$/), effect: 'restart', note: 'the domain is not running: apply starts it' },
   { test: at(/^runtime\.definition$/), effect: 'restart', note: 'QEMU runs an older definition: apply restarts it' },
   { test: at(/^runtime\.affinity\[/), effect: 'live', live: 'pins', note: 'affinity drifted from the plan: re-pinned live' },
@@ -64,7 +64,7 @@ const DOMAIN_RULES: readonly EffectRule[] = [
 const NETWORK_RULES: readonly EffectRule[] = [
   { test: at(/^\/network\/uuid$/), effect: 'replace', note: 'forces replacement: the UUID identifies the network' },
   { test: at(/^\/network\/metadata(\/|$)/), effect: 'definition', note: 'metadata only' },
-  { test: wholeElement(/^\/network\/ip(\[[^/]*\])?\/dhcp\/host(\[[^/]*\])?$/), effect: 'live', live: 'dhcp-host', note: 'DHCP host entry updated live' },
+  { test: wholeElement(/^\/network\/ip(\[[^\]]*\])*\/dhcp\/host(\[[^\]]*\])*$/), effect: 'live', live: 'dhcp-host', note: 'DHCP host entry updated live' },
   { test: at(/^runtime\.state$/), effect: 'restart', note: 'the network is not active: apply starts it' },
   { test: at(/^runtime\.definition$/), effect: 'restart', note: 'the network runs an older definition: apply restarts it' },
 ];

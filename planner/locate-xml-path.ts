@@ -72,9 +72,13 @@ export function locateXmlPath(doc: object, xmlPath: string): SourcePos | undefin
     if (ok) best = e;
   }
   if (!best) return undefined;
-  if (attr !== undefined && best.steps.length === steps.length) {
-    const p = best.src.props.get(camel(attr)) ?? best.src.props.get(attr);
-    if (p && !Array.isArray(p)) return p;
+  // A step below the deepest object is a text child or attribute recorded as its property.
+  const rest = steps.slice(best.steps.length);
+  const prop = rest.length === 0 ? attr : rest.length === 1 && attr === undefined ? rest[0].name : undefined;
+  if (prop !== undefined) {
+    const p = best.src.props.get(camel(prop)) ?? best.src.props.get(prop);
+    const one = Array.isArray(p) ? p[(rest[0]?.index ?? 1) - 1] ?? p[0] : p;
+    if (one) return one;
   }
   return best.src.pos;
 }

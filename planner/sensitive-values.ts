@@ -13,7 +13,7 @@ export const SENSITIVE_PLACEHOLDER = '(sensitive value)';
 
 /** Diff paths that carry a sensitive value: any `@passwd`, and a disk source's cookie values. */
 export function isSensitivePath(path: string): boolean {
-  return /\/@passwd$/.test(path) || /\/cookies\/cookie(\[[^/]*\])?$/.test(path);
+  return /\/@passwd$/.test(path) || /\/cookies\/cookie(\[[^\]]*\])*$/.test(path);
 }
 
 /**

@@ -94,7 +94,7 @@ export function loadXmlStack(files: readonly StackFile[], single = false): Desir
       if (e instanceof ModelError) {
         for (const i of e.issues) issues.push({ severity: 'error', check: 'documents', ...i, fix: i.fix ?? 'correct the document' });
       } else if (e instanceof XmlSyntaxError) {
-        issues.push({ severity: 'error', check: 'documents', pos: e.pos, path: f.label, problem: `not well-formed XML: ${e.detail}`, fix: 'correct the XML syntax' });
+        issues.push({ severity: 'error', check: 'documents', pos: e.pos, path: '(document)', problem: `not well-formed XML: ${e.detail.replace(/^\d+:\d+: /, '')}`, fix: 'correct the XML syntax' });
       } else {
         throw e;
       }
