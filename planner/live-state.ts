@@ -58,6 +58,10 @@ export interface LiveResource {
   readonly owner: LiveOwner | null;
   /** Where the host keeps it, for messages (`/var/lib/virtform/domains/web1.xml`). */
   readonly location?: string;
+  /**
+   * Domains and networks: what runs now. Undefined means unknown (no runtime change is planned);
+   * a reader that knows nothing runs says so (`{state: 'shutoff'}`, `{state: 'inactive'}`).
+   */
   readonly runtime?: LiveRuntime;
 }
 

@@ -291,27 +291,21 @@ function flatAttributes(xml: string, side: 'before' | 'after'): PlannedAttribute
   });
 }
 
+/**
+ * Runtime changes of a domain or network the host reports a runtime for (an unknown runtime,
+ * `runtime` undefined, gives none: the reader says `shutoff` when it knows nothing runs).
+ */
 function runtimeChanges(e: Entry): AttributeChange[] {
   const rt = e.live?.runtime;
-  const kind = e.address.kind;
-  if (kind === 'domain') {
-    const state = rt?.state ?? 'shutoff';
-    if (!isActiveState(state)) return [{ path: 'runtime.state', before: state, after: 'running' }];
-    const out: AttributeChange[] = [];
-    if (rt?.definitionHash !== undefined && e.liveXml !== undefined && rt.definitionHash !== definitionHash(e.liveXml)) {
-      out.push({ path: 'runtime.definition', before: 'older definition', after: 'current definition' });
-    }
-    for (const d of rt?.pinDrift ?? []) out.push({ path: `runtime.affinity[${d.thread}]`, before: d.actual, after: d.applied });
-    return out;
+  if (!rt || (e.address.kind !== 'domain' && e.address.kind !== 'network')) return [];
+  const target = e.address.kind === 'domain' ? 'running' : 'active';
+  if (!isActiveState(rt.state)) return [{ path: 'runtime.state', before: rt.state, after: target }];
+  const out: AttributeChange[] = [];
+  if (rt.definitionHash !== undefined && e.liveXml !== undefined && rt.definitionHash !== definitionHash(e.liveXml)) {
+    out.push({ path: 'runtime.definition', before: 'older definition', after: 'current definition' });
   }
-  if (kind === 'network') {
-    const state = rt?.state ?? 'inactive';
-    if (!isActiveState(state)) return [{ path: 'runtime.state', before: state, after: 'active' }];
-    if (rt?.definitionHash !== undefined && e.liveXml !== undefined && rt.definitionHash !== definitionHash(e.liveXml)) {
-      return [{ path: 'runtime.definition', before: 'older definition', after: 'current definition' }];
-    }
-  }
-  return [];
+  for (const d of rt.pinDrift ?? []) out.push({ path: `runtime.affinity[${d.thread}]`, before: d.actual, after: d.applied });
+  return out;
 }
 
 /** Changes a resource inherits from what it uses: a replaced pool replaces its volumes; a replaced volume or restarted network restarts its domains. */
@@ -371,7 +365,7 @@ function decideDesired(e: Entry, refs: readonly string[], decided: ReadonlyMap<s
     reason: decision.reason,
     attributes,
     dependsOn: [],
-    ...(e.live?.runtime ? { liveState: e.live.runtime.state } : kind === 'domain' && presence === 'present' ? { liveState: 'shutoff' } : {}),
+    ...(e.live?.runtime ? { liveState: e.live.runtime.state } : {}),
     desiredXml,
     desiredHash: definitionHash(desiredXml),
     ...(kind === 'volume' && decision.action === 'delete-then-create' ? { destroysData: true } : {}),
