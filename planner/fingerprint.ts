@@ -13,6 +13,7 @@
 import { createHash } from 'crypto';
 import type { HostFacts } from '../model/host-facts';
 import type { LiveResource } from './live-state';
+import { formatAddress } from './resource-address';
 
 export interface PlanFingerprint {
   readonly facts: string;
@@ -74,4 +75,13 @@ export function fingerprintChanges(planned: PlanFingerprint, now: PlanFingerprin
     out.push(fp === null ? `${addr} (now exists on the host)` : cur === null ? `${addr} (no longer on the host)` : `${addr} (its definition, owner or running state changed)`);
   }
   return out;
+}
+
+/** The fingerprint of the same facts and resources as `planned`, on the host as it is now. */
+export function fingerprintNow(planned: PlanFingerprint, facts: HostFacts, live: { readonly resources: readonly LiveResource[] }): PlanFingerprint {
+  const byAddr = new Map(live.resources.map((r) => [formatAddress(r.address), r]));
+  return {
+    facts: factsFingerprint(facts),
+    resources: Object.fromEntries(Object.keys(planned.resources).map((a) => [a, resourceFingerprint(byAddr.get(a))])),
+  };
 }
