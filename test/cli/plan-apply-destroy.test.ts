@@ -10,6 +10,7 @@ import * as path from 'path';
 import { main, type CliIo } from '../../cli/main';
 import { describeUnless, missingBinaryReason, QEMU_X86_64 } from '../support/qemu';
 import { testApplySession } from '../support/test-apply-session';
+import { testLaunchBuilder } from '../support/test-launch-builder';
 import { pidsWithUuid } from '../provider/executor/domain/test-domain';
 
 const WEB1 = (currentMiB: number) => `<domain type='qemu'>
@@ -132,5 +133,66 @@ describeUnless(missingBinaryReason(QEMU_X86_64))('virtform plan/apply/destroy on
     expect(fs.existsSync(path.join(tmp, 'root', 'run', 'web1'))).toBe(false);
     const p = await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode');
     expect(p.code).toBe(2);
+  });
+});
+
+describeUnless(missingBinaryReason(QEMU_X86_64))('an apply that failed half-way', () => {
+  jest.setTimeout(120000);
+  let tmp: string;
+  let stack: string;
+  let uri: string;
+  let failNext = true;
+  const applySession = testApplySession({
+    launcher: {
+      build: async (domain, ctx) => {
+        if (failNext) {
+          failNext = false;
+          return { argv: [QEMU_X86_64, '-machine', 'no-such-machine', '-nodefaults', '-display', 'none'] };
+        }
+        return testLaunchBuilder.build(domain, ctx);
+      },
+    },
+  });
+
+  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-half-'));
+    stack = path.join(tmp, 'web');
+    fs.mkdirSync(stack, { recursive: true });
+    fs.writeFileSync(path.join(stack, 'web1.xml'), WEB1(128));
+    uri = `qemu:///embed?root=${path.join(tmp, 'root')}`;
+  });
+
+  afterAll(async () => {
+    await run('destroy', '-c', uri, '--stack', 'web', '--auto-approve');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is finished by running apply again: the stored definition is adopted and started', async () => {
+    const first = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/domain\.web1: Creation failed after \d+s\n/);
+    expect(first.err).toBe(
+      "Error: domain.web1: localhost: domain 'web1': launch: start QEMU: /usr/bin/qemu-system-x86_64 exited with status 1: qemu-system-x86_64: unsupported machine type\n" +
+        'Use -machine help to list supported machines\n' +
+        'Run the same command again to finish: apply picks up what was done.\n',
+    );
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(fs.readFileSync(path.join(tmp, 'root', 'domains', 'web1.xml'), 'utf8'))![1];
+    expect(pidsWithUuid(uuid)).toEqual([]);
+
+    const p = await run('plan', '-c', uri, '--xml', stack);
+    expect(p.out).toContain('  # domain.web1 will be updated in-place and started\n');
+    const again = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect(again.err).toBe('');
+    expect(again.code).toBe(0);
+    expect(pidsWithUuid(uuid)).toHaveLength(1);
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -8,7 +8,7 @@
 import type { ApplySessionFactory } from '../../cli/apply-session';
 import { RANDOM_GENERATORS } from '../../cli/apply-session';
 import { KindRoutedExecutor, notWiredExecutor } from '../../provider/executor/apply/apply-executor';
-import { DomainExecutor } from '../../provider/executor/apply/domain-executor';
+import { DomainExecutor, type DomainLaunchBuilder } from '../../provider/executor/apply/domain-executor';
 import { StoreLiveStateReader } from '../../provider/executor/apply/live-state-reader';
 import { discoverHost } from '../../provider/host/host-discovery';
 import { openTransport } from '../../provider/host/open-transport';
@@ -16,7 +16,7 @@ import { hostPaths, parseConnectionUri } from '../../provider/host/uri';
 import { FileDefinitionStore } from './file-definition-store';
 import { testLaunchBuilder } from './test-launch-builder';
 
-export function testApplySession(opts: { readonly shutdownTimeoutMs?: number } = {}): ApplySessionFactory {
+export function testApplySession(opts: { readonly shutdownTimeoutMs?: number; readonly launcher?: DomainLaunchBuilder } = {}): ApplySessionFactory {
   return async (uri) => {
     const parsed = parseConnectionUri(uri);
     const transport = await openTransport(parsed);
@@ -30,7 +30,7 @@ export function testApplySession(opts: { readonly shutdownTimeoutMs?: number } =
       facts,
       reader: new StoreLiveStateReader({ store, stateDir: paths.stateDir, domains }),
       executor: new KindRoutedExecutor({
-        domain: new DomainExecutor({ host: domains, store, launcher: testLaunchBuilder, facts, generators: RANDOM_GENERATORS, shutdownTimeoutMs: opts.shutdownTimeoutMs ?? 1000 }),
+        domain: new DomainExecutor({ host: domains, store, launcher: opts.launcher ?? testLaunchBuilder, facts, generators: RANDOM_GENERATORS, shutdownTimeoutMs: opts.shutdownTimeoutMs ?? 1000 }),
         network: notWiredExecutor('network', 'provider/executor/network', 'netexec'),
         pool: notWiredExecutor('pool', 'provider/executor/storage', 'netexec'),
         volume: notWiredExecutor('volume', 'provider/executor/storage', 'netexec'),
