@@ -6,7 +6,8 @@
  *   hugepage pools with their free pages, hugetlbfs mounts, PCI devices with driver and IOMMU
  *   group, KVM, QEMU binaries). Left out because they move all the time and no decision rests
  *   on them: `takenAt` and free or available memory.
- * - one per resource the plan looked at: its stored definition, owner and runtime state.
+ * - one per resource the plan looked at: its stored definition (secrets blanked, see
+ *   redactXmlText), owner and runtime state.
  *
  * Values are `sha256:<hex>` of a JSON form with sorted keys (stable across runs). Pure.
  */
@@ -14,6 +15,7 @@ import { createHash } from 'crypto';
 import type { HostFacts } from '../model/host-facts';
 import type { LiveResource } from './live-state';
 import { formatAddress } from './resource-address';
+import { redactXmlText } from './sensitive-values';
 
 export interface PlanFingerprint {
   readonly facts: string;
@@ -62,7 +64,7 @@ export function factsFingerprint(f: HostFacts): string {
 /** One live resource's fingerprint; null when absent. */
 export function resourceFingerprint(r: LiveResource | undefined): string | null {
   if (!r) return null;
-  return sha256(stableJson({ xml: r.xml, owner: r.owner?.stack ?? null, state: r.runtime?.state ?? null, definitionHash: r.runtime?.definitionHash ?? null }));
+  return sha256(stableJson({ xml: r.xml === null ? null : redactXmlText(r.xml), owner: r.owner?.stack ?? null, state: r.runtime?.state ?? null, definitionHash: r.runtime?.definitionHash ?? null }));
 }
 
 /** What differs between the fingerprint a plan was made with and the host's now, for the refusal message. */

@@ -47,3 +47,15 @@ function redactValue(v: unknown): number {
   }
   return n;
 }
+
+/**
+ * The same secrets blanked in raw XML text, for fingerprints of stored definitions: a plan file
+ * must not carry a hash over a password either (with the rest of the document in the file, a
+ * weak password could be guessed against it). Text-level, so it also works on a definition
+ * that does not parse.
+ */
+export function redactXmlText(xml: string): string {
+  return xml
+    .replace(/(\spasswd\s*=\s*)(['"])[^'"]*\2/g, `$1'${SENSITIVE_PLACEHOLDER}'`)
+    .replace(/(<cookie\b[^>]*>)[^<]*(<\/cookie>)/g, `$1${SENSITIVE_PLACEHOLDER}$2`);
+}

@@ -6,6 +6,7 @@
 import { planFromJson, planToJson, renderPlanJson, PlanFormatError } from '../../planner/plan-json';
 import { formatPlanFile, planFileDifferences, readPlanFile, PLAN_FILE_FORMAT } from '../../planner/plan-file';
 import { fingerprintChanges, factsFingerprint, resourceFingerprint } from '../../planner/fingerprint';
+import { redactXmlText } from '../../planner/sensitive-values';
 import { DOMAIN_WEB1, hostFacts, liveAfter, plan, POOL_IMAGES } from './plan-fixtures';
 
 const SECRET = 'hunter2-vnc';
@@ -138,5 +139,13 @@ describe('planToJson', () => {
   it('carries the fingerprint', () => {
     const p = plan({ files: FILES });
     expect(planToJson(p).fingerprint).toEqual(p.fingerprint);
+  });
+});
+
+describe('fingerprints and secrets', () => {
+  it('do not change with a stored password, so they carry nothing to guess it from', () => {
+    const r = (pw: string) => ({ address: { kind: 'domain' as const, name: 'a' }, xml: `<domain><devices><graphics type='vnc' passwd='${pw}'/></devices></domain>`, owner: { stack: 'web' } });
+    expect(resourceFingerprint(r('one'))).toBe(resourceFingerprint(r('two')));
+    expect(redactXmlText(`<graphics passwd="x" type='vnc'/><cookie name='s'>v</cookie>`)).toBe(`<graphics passwd='(sensitive value)' type='vnc'/><cookie name='s'>(sensitive value)</cookie>`);
   });
 });
