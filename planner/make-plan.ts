@@ -40,6 +40,8 @@ import type { LiveView, PreflightCheck, PreflightContext } from './preflight/pre
 import { AddressError, compareAddresses, formatAddress, parseAddress, type ResourceAddress } from './resource-address';
 import { SENSITIVE_PLACEHOLDER, isSensitivePath } from './sensitive-values';
 import type { Pool } from '../model/pool/pool';
+import { sourceOf } from '../model/schema/source-map';
+import type { SourcePos } from '../model/xml/dom';
 
 export interface PlanRequest {
   readonly stack: string;
@@ -130,11 +132,14 @@ export function makePlan(req: PlanRequest): Plan {
   for (const e of sorted) {
     if (!e.desired || !e.live) continue;
     const owner = e.live.owner;
+    // Point at the document's <name>: that is what the user can change.
+    const at = namePos(e.desired);
     if (owner === null) {
       errors.push({
         severity: 'error',
         check: 'ownership',
         address: e.key,
+        ...at,
         path: e.live.location ?? e.key,
         problem: `${e.key} exists on host ${req.host} but virtform did not create it (it has no ownership record), so stack '${req.stack}' may not change it`,
         fix: `give the ${e.address.kind} in the stack another name, or remove or rename the existing one by hand`,
@@ -145,6 +150,7 @@ export function makePlan(req: PlanRequest): Plan {
         severity: 'error',
         check: 'ownership',
         address: e.key,
+        ...at,
         path: e.live.location ?? e.key,
         problem: `${e.key} on host ${req.host} belongs to stack '${owner.stack}'${by ? ` (created ${by})` : ''}, not to stack '${req.stack}'`,
         fix: `rename the ${e.address.kind} in stack '${req.stack}', or change it from its own stack (--stack ${owner.stack})`,
@@ -164,7 +170,7 @@ export function makePlan(req: PlanRequest): Plan {
         check: 'target',
         address: key,
         path: '--target',
-        problem: `${key} is neither ${destroy ? '' : 'declared in the stack nor '}owned by stack '${req.stack}' on host ${req.host}`,
+        problem: destroy ? `${key} is not owned by stack '${req.stack}' on host ${req.host}` : `${key} is neither declared in the stack nor owned by stack '${req.stack}' on host ${req.host}`,
         fix: `check the address (known: ${[...entries.values()].filter((x) => x.desired || x.live?.owner?.stack === req.stack).map((x) => x.key).sort().join(', ') || 'none'})`,
       });
     }
@@ -243,6 +249,13 @@ export function makePlan(req: PlanRequest): Plan {
     untargeted,
     fingerprint,
   };
+}
+
+function namePos(d: DesiredResource): { pos?: SourcePos } {
+  const src = sourceOf(d.document.doc);
+  const p = src?.props.get('name');
+  const pos = (p && !Array.isArray(p) ? p : undefined) ?? src?.pos;
+  return pos ? { pos } : {};
 }
 
 function parseTargets(texts: readonly string[]): ResourceAddress[] {

@@ -262,7 +262,7 @@ describe('ownership', () => {
   it("refuses to change a resource another stack owns, naming the owner and the fix", () => {
     const live = applied().map((l) => (l.address.kind === 'network' ? { ...l, owner: { stack: 'shop', createdAt: '2024-04-01T09:00:00.000Z', createdBy: 'bob@ci' } } : l));
     expect(() => plan({ files: STACK, live })).toThrow(
-      "network.default: /var/lib/virtform/networks/default.xml: network.default on host h1 belongs to stack 'shop' (created by bob@ci at 2024-04-01T09:00:00.000Z), not to stack 'web' (fix: rename the network in stack 'web', or change it from its own stack (--stack shop))",
+      "stack/networks/default.xml:2: network.default: /var/lib/virtform/networks/default.xml: network.default on host h1 belongs to stack 'shop' (created by bob@ci at 2024-04-01T09:00:00.000Z), not to stack 'web' (fix: rename the network in stack 'web', or change it from its own stack (--stack shop))",
     );
     expect.assertions(2);
     try {
@@ -273,6 +273,7 @@ describe('ownership', () => {
           severity: 'error',
           check: 'ownership',
           address: 'network.default',
+          pos: { file: 'stack/networks/default.xml', line: 2, column: 3 },
           path: '/var/lib/virtform/networks/default.xml',
           problem: "network.default on host h1 belongs to stack 'shop' (created by bob@ci at 2024-04-01T09:00:00.000Z), not to stack 'web'",
           fix: "rename the network in stack 'web', or change it from its own stack (--stack shop)",
@@ -289,6 +290,7 @@ describe('ownership', () => {
           severity: 'error',
           check: 'ownership',
           address: 'pool.images',
+          pos: { file: 'stack/pools/images.xml', line: 2, column: 3 },
           path: '/var/lib/virtform/pools/images.xml',
           problem: "pool.images exists on host h1 but virtform did not create it (it has no ownership record), so stack 'web' may not change it",
           fix: 'give the pool in the stack another name, or remove or rename the existing one by hand',
