@@ -5,6 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
 import { VirtformError } from './errors';
+import type { ApplySessionFactory } from './apply-session';
+import { PlanError } from '../planner/plan-issue';
+import { PlanFormatError } from '../planner/plan-json';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +34,8 @@ export interface CliIo {
   readonly stdout?: NodeJS.WritableStream;
   /** Set by a verb to choose the process exit code. */
   exitCode: number;
+  /** How plan, apply and destroy reach a host; absent: cli/apply-session.ts openApplySession. */
+  readonly applySession?: ApplySessionFactory;
 }
 
 export function processIo(): CliIo {
@@ -46,17 +51,22 @@ export function processIo(): CliIo {
   };
 }
 
+/** Terraform's single-dash `-out FILE` / `-out=FILE` (the CLI contract's form) as `--out`. */
+export function terraformStyleArgs(argv: readonly string[]): string[] {
+  return argv.map((a) => (a === '-out' ? '--out' : a.startsWith('-out=') ? `--out=${a.slice(5)}` : a));
+}
+
 /** Runs the CLI and returns the exit code (the bin sets process.exitCode). */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(terraformStyleArgs(argv), { from: 'user' });
     return io.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 1;
     }
-    if (e instanceof VirtformError) {
+    if (e instanceof VirtformError || e instanceof PlanError || e instanceof PlanFormatError) {
       io.err(`Error: ${e.message}\n`);
       return 1;
     }

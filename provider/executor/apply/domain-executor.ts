@@ -1,0 +1,194 @@
+/**
+ * Carries out domain changes with the daemonless lifecycle (provider/executor/domain) and the
+ * state store:
+ *
+ *   create              fill what the host generates (UUID, MACs), store record + definition,
+ *                       then launch QEMU from that definition
+ *   update (restart)    store the new definition, stop QEMU (ACPI shutdown, then forced after
+ *                       `shutdownTimeoutMs`), launch again
+ *   update (live)       store the new definition, make the live changes on the running QEMU
+ *                       (balloon target over QMP; threads re-pinned and read back), record
+ *                       the new definition hash in status.json
+ *   delete              stop QEMU (as above), remove definition then record
+ *   delete-then-create  delete, then create
+ *
+ * Every launch records `definitionHash(definition)` as the status specHash, so the next plan
+ * sees whether QEMU runs the stored definition. Idempotent: a domain stored but not started
+ * is started; one already gone is not an error to delete.
+ *
+ * The QEMU argv comes from a DomainLaunchBuilder (provider/qemu's argv pipeline; see
+ * cli/apply-session.ts for the wiring).
+ */
+import type { Domain } from '../../../model/domain/domain';
+import { parseDomainXml } from '../../../model/domain/domain';
+import type { HostFacts } from '../../../model/host-facts';
+import { definitionHash, fillGenerated, type Generators } from '../../../planner/canonical-document';
+import type { LiveUpdateKind } from '../../../planner/change-effect';
+import type { ResourceChange } from '../../../planner/plan';
+import { planPins } from '../../../planner/pin-plan';
+import { QmpClient } from '../../qemu/qmp';
+import { probeCpusetMount } from '../domain/cpuset-cgroup';
+import { readRunDir, writeStatus, type DomainHost } from '../domain/domain-host';
+import { DomainError } from '../domain/errors';
+import { launchDomain } from '../domain/launch';
+import type { QmpCommand } from '../domain/launch-spec';
+import { reconnectDomain } from '../domain/reconnect';
+import { domainRunPaths, type DomainRunPaths } from '../domain/run-paths';
+import { destroyDomain, shutdownDomain } from '../domain/stop';
+import { applyPins, pinRecord } from '../domain/thread-pinning';
+import type { ApplyExecutor, ApplyStepContext } from './apply-executor';
+import type { DefinitionStore, StoreRef } from './definition-store';
+
+/** What a launch needs besides the lifecycle's own parts. */
+export interface DomainLaunchParts {
+  /** QEMU binary and arguments; the monitor on `paths.qmpSocket` (the lifecycle adds it when absent). */
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** The serial console's socket, when the argv has one (normally paths.consoleSocket). */
+  readonly consoleSocket?: string;
+  readonly beforeCont?: readonly QmpCommand[];
+}
+
+export interface DomainLaunchBuilder {
+  /** Builds the QEMU command line for `domain` (its canonical definition) on this host. */
+  build(domain: Domain, ctx: { readonly paths: DomainRunPaths; readonly facts: HostFacts; readonly hostLabel: string }): Promise<DomainLaunchParts>;
+}
+
+export interface DomainExecutorOptions {
+  readonly host: DomainHost;
+  readonly store: DefinitionStore;
+  readonly launcher: DomainLaunchBuilder;
+  readonly facts: HostFacts;
+  readonly generators: Generators;
+  /** How long a guest gets to power off on ACPI before QEMU is stopped by force. Default 60000 ms. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** The live changes this executor makes; the rest restart the domain. */
+export const DOMAIN_LIVE_UPDATES: ReadonlySet<LiveUpdateKind> = new Set<LiveUpdateKind>(['balloon', 'pins']);
+
+export class DomainExecutor implements ApplyExecutor {
+  readonly liveUpdates = DOMAIN_LIVE_UPDATES;
+
+  constructor(private readonly o: DomainExecutorOptions) {}
+
+  async create(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
+    const xml = await this.define(c, ctx);
+    await this.start(c.name, xml, ctx);
+  }
+
+  async update(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
+    const xml = await this.define(c, ctx);
+    const running = await this.isRunning(c.name);
+    if (c.mode === 'restart' || !running) {
+      if (running) await this.stop(c.name, ctx);
+      await this.start(c.name, xml, ctx);
+      return;
+    }
+    await this.updateLive(c, xml, ctx);
+  }
+
+  async deleteThenCreate(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
+    await this.delete(c, ctx);
+    await this.create(c, ctx);
+  }
+
+  async delete(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
+    if (await this.isRunning(c.name)) await this.stop(c.name, ctx);
+    else await this.clearRunDir(c.name);
+    await this.o.store.remove(ref(c.name), ctx);
+  }
+
+  /** Stores the definition with generated values filled in; returns the stored text. */
+  private async define(c: ResourceChange, ctx: ApplyStepContext): Promise<string> {
+    if (c.desiredXml === undefined) throw new Error(`${c.address}: the plan holds no definition to apply`);
+    const xml = fillGenerated('domain', c.desiredXml, this.o.generators);
+    const uuid = parseDomainXml(xml, c.address).uuid;
+    await this.o.store.define(ref(c.name), { xml, ...(uuid ? { uuid } : {}), specHash: definitionHash(xml) }, ctx);
+    return xml;
+  }
+
+  private async isRunning(name: string): Promise<boolean> {
+    const run = await readRunDir(this.o.host, name);
+    if (!run.dirExists) return false;
+    try {
+      const rt = await reconnectDomain(this.o.host, name);
+      return rt.state !== 'shutoff';
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'NOT_RUNNING') return false;
+      throw e;
+    }
+  }
+
+  /** Removes a leftover run dir of a QEMU that is gone (destroy cleans up and is idempotent). */
+  private async clearRunDir(name: string): Promise<void> {
+    const run = await readRunDir(this.o.host, name);
+    if (!run.dirExists) return;
+    await destroyDomain(this.o.host, name);
+  }
+
+  private async start(name: string, xml: string, ctx: ApplyStepContext): Promise<void> {
+    const domain = parseDomainXml(xml, `domain '${name}' (stored definition)`);
+    const uuid = domain.uuid;
+    if (uuid === undefined) throw new Error(`domain '${name}': the stored definition has no UUID`);
+    const h = this.o.host;
+    const pins = planPins(domain, this.o.facts, h.transport.hostLabel);
+    const paths = domainRunPaths(h.runDir, name);
+    const parts = await this.o.launcher.build(domain, { paths, facts: this.o.facts, hostLabel: h.transport.hostLabel });
+    await this.clearRunDir(name);
+    ctx.progress('launching QEMU');
+    await launchDomain(h, {
+      name,
+      uuid,
+      argv: parts.argv,
+      ...(parts.env ? { env: parts.env } : {}),
+      ...(parts.consoleSocket ? { consoleSocket: parts.consoleSocket } : {}),
+      ...(parts.beforeCont ? { beforeCont: parts.beforeCont } : {}),
+      pins,
+      specHash: definitionHash(xml),
+    });
+  }
+
+  private async stop(name: string, ctx: ApplyStepContext): Promise<void> {
+    ctx.progress('shutting down (ACPI power button)');
+    await shutdownDomain(this.o.host, name, { timeoutMs: this.o.shutdownTimeoutMs ?? 60000 });
+  }
+
+  private async updateLive(c: ResourceChange, xml: string, ctx: ApplyStepContext): Promise<void> {
+    const h = this.o.host;
+    const kinds = new Set(c.attributes.filter((a) => a.effect === 'live' && a.liveKind).map((a) => a.liveKind!));
+    const domain = parseDomainXml(xml, c.address);
+    if (kinds.has('balloon')) {
+      const kib = domain.currentMemory ?? domain.memory?.value;
+      if (kib === undefined) throw new Error(`${c.address}: the definition has no memory size to set the balloon to`);
+      ctx.progress(`setting the balloon target to ${kib} KiB`);
+      await this.qmp(c.name, (q) => q.execute('balloon', { value: kib * 1024 }, { timeoutMs: 10000 }));
+    }
+    const rt = await reconnectDomain(h, c.name);
+    let record = rt.record;
+    if (kinds.has('pins')) {
+      if (rt.pid === null || !record.threads) throw new Error(`${c.address}: QEMU's threads are not known (status.json has none); restart the domain`);
+      ctx.progress('re-pinning threads');
+      const plan = planPins(domain, this.o.facts, h.transport.hostLabel);
+      const applied = await applyPins(h.transport, { pid: rt.pid, uuid: record.uuid, plan, threads: record.threads, cpuset: await probeCpusetMount(h.transport) });
+      record = { ...record, pins: pinRecord(plan, record.threads), cgroup: applied.cgroup };
+    }
+    // QEMU now matches the stored definition.
+    await writeStatus(h, { ...record, specHash: definitionHash(xml) });
+  }
+
+  private async qmp<T>(name: string, fn: (q: QmpClient) => Promise<T>): Promise<T> {
+    const rt = await reconnectDomain(this.o.host, name);
+    const t = this.o.host.transport;
+    const q = await QmpClient.connect(await t.connectUnix(rt.qmpSocket), { label: `the QMP monitor ${rt.qmpSocket} on ${t.hostLabel}`, timeoutMs: 10000 });
+    try {
+      return await fn(q);
+    } finally {
+      await q.close();
+    }
+  }
+}
+
+function ref(name: string): StoreRef {
+  return { kind: 'domain', name };
+}
