@@ -29,8 +29,8 @@ function installed(pkg) {
 
 function ensureNpm() {
   if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) return;
-  process.stderr.write('virtform: installing npm dependencies (npm ci)\n');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  process.stderr.write('virtform: installing npm dependencies (npm install)\n');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 
 function ensureDebian() {
