@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main';
+import { registerConformance } from './conformance';
 
 /** Each verb registers itself on the program. Keep this list in the order help should show. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerConformance];

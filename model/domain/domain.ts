@@ -87,7 +87,7 @@ export const Domain = X.element(
     qemuOverride: X.child(QemuOverride, { xml: 'qemu:override' }),
     qemuDeprecation: X.child(QemuDeprecation, { xml: 'qemu:deprecation' }),
   },
-  { acceptsNamespaceDecls: true, description: 'A libvirt domain (virtual machine) definition.' },
+  { declaresChildNamespaces: true, description: 'A libvirt domain (virtual machine) definition.' },
 );
 export type Domain = Static<typeof Domain>;
 

@@ -198,7 +198,7 @@ function writeGeneric(w: XmlWriter, xmlName: string, shape: TObject, value: Reco
         break;
     }
   }
-  if (meta.options.acceptsNamespaceDecls) attrs.push(...namespaceDecls(meta, value));
+  if (meta.options.declaresChildNamespaces) attrs.push(...namespaceDecls(meta, value));
   if (!inner.isEmpty) {
     w.start(xmlName, attrs);
     w.append(inner);

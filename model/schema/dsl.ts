@@ -59,11 +59,11 @@ export interface ElementOptions {
   /** Extra check after generic parsing (cross-attribute rules that belong to the document itself). */
   readonly check?: (value: any, el: XmlElement, ctx: ParseContext) => void;
   /**
-   * A namespace root: when formatting, declare `xmlns:p='uri'` (after the attributes) for each
-   * known prefix its direct children are written with, e.g. `xmlns:qemu` on `<domain>`.
-   * (Namespace declarations are accepted on every element when parsing.)
+   * When formatting, declare (`xmlns:p='uri'`, after the attributes) the namespace of each
+   * present child whose XML name carries a known prefix (`dnsmasq:options`), as libvirt does
+   * on a document's root element.
    */
-  readonly acceptsNamespaceDecls?: boolean;
+  readonly declaresChildNamespaces?: boolean;
   /** JSON Schema description shown in editors and docs. */
   readonly description?: string;
 }

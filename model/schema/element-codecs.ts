@@ -24,6 +24,11 @@ export interface ScaledOpts {
   readonly defaultUnit?: string;
   /** Print the unit attribute (`<memory unit='KiB'>`). */
   readonly printUnit?: boolean;
+  /**
+   * The unit name printed when it differs from `canonical`'s spelling: libvirt prints volume
+   * sizes as `unit='bytes'` but a qcow2 cluster size as `unit='B'`, both in bytes.
+   */
+  readonly printedUnit?: string;
 }
 
 const CANONICAL_BYTES = { KiB: 1024, bytes: 1, MiB: 1024 * 1024 } as const;
@@ -52,7 +57,7 @@ export function scaled(opts: ScaledOpts): ElementCodec<TInteger> {
       return Number(value);
     },
     write(w, name, v) {
-      w.text(name, v, opts.printUnit === false ? [] : [['unit', opts.canonical]]);
+      w.text(name, v, opts.printUnit === false ? [] : [['unit', opts.printedUnit ?? opts.canonical]]);
     },
   };
 }

@@ -5,3 +5,4 @@ export * from './binder';
 export * from './validate';
 export * from './source-map';
 export * from './namespaces';
+export * from './issue-at';

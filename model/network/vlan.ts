@@ -1,0 +1,15 @@
+/** `<vlan>`: 802.1Q tags (networkcommon.rng). */
+import type { Static } from '@sinclair/typebox';
+import * as X from '../schema';
+
+export const VlanTag = X.element({
+  id: X.reqAttr(X.uint({ max: 4095 })),
+  nativeMode: X.attr(X.enumOf('tagged', 'untagged')),
+});
+
+export const Vlan = X.element({
+  /** A trunk carries several tags; libvirt sets it itself when more than one tag is given. */
+  trunk: X.attr(X.enumOf('yes')),
+  tags: X.children(VlanTag, { xml: 'tag' }),
+});
+export type Vlan = Static<typeof Vlan>;

@@ -1,0 +1,4 @@
+export * from './volume';
+export * from './encryption';
+export * from './defaults';
+export * from './validate';
