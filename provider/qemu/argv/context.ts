@@ -1,0 +1,65 @@
+/**
+ * Everything the argv builder needs besides the domain: it never reads the host or the clock
+ * itself, so one golden test drives it with any host's facts (the conformance runner feeds it
+ * libvirt's fake test host; the executor feeds it the real host's facts).
+ */
+import type { QemuCaps } from '../caps';
+
+/** A hugetlbfs mount usable for guest memory. */
+export interface HugetlbfsMount {
+  readonly path: string;
+  /** Page size in KiB (2048 for 2 MiB pages). */
+  readonly pageSizeKiB: number;
+  /** The mount of the system's default huge page size (libvirt uses it when no size is given). */
+  readonly isDefault: boolean;
+}
+
+/** The host facts the command line depends on. */
+export interface ArgvHost {
+  /** Host NUMA node ids that exist (numatune/hugepage nodesets are checked against them). */
+  readonly numaNodes: readonly number[];
+  readonly hugetlbfs: readonly HugetlbfsMount[];
+  /** The system page size in KiB (4 on x86_64); a "hugepage" of this size means none. */
+  readonly systemPageSizeKiB: number;
+  /** Host CPU model facts for host-model/host-passthrough where needed. */
+  readonly hostCpuModel?: string;
+}
+
+/** Where per-domain files live on the host. libvirt's test harness uses /tmp/lib/domain--1-NAME. */
+export interface ArgvPaths {
+  /** Per-domain private dir: master key, monitor socket, HOME for QEMU. */
+  readonly domainLibDir: string;
+  /** Channel sockets dir (`<channel type='unix'>` without a path). */
+  readonly channelTargetDir: string;
+  /** Dir for hugepage backing files: `<mount>/<hugepageSubdir>/<id>-<name>` (libvirt: libvirt/qemu). */
+  readonly hugepageSubdir: string;
+  /** memory-backend-file path prefix for non-hugepage file-backed memory (`memoryBacking source type='file'`). */
+  readonly memoryBackingDir: string;
+  /** NVRAM store dir (firmware variables), libvirt: /var/lib/libvirt/qemu/nvram. */
+  readonly nvramDir: string;
+  /** Per-domain swtpm / vhost-user / misc runtime dir. */
+  readonly runDir: string;
+}
+
+/** How QEMU's monitor is connected. libvirt passes an fd; virtform (over SSH) uses a socket path. */
+export type MonitorSpec =
+  | { readonly kind: 'fd'; readonly fd: number }
+  | { readonly kind: 'socket'; readonly path: string };
+
+export interface ArgvContext {
+  readonly caps: QemuCaps;
+  readonly host: ArgvHost;
+  readonly paths: ArgvPaths;
+  readonly monitor: MonitorSpec;
+  /** Domain id; libvirt's tests use -1. Appears in hugepage file names. */
+  readonly domainId: number;
+  /**
+   * Placeholder fd numbers for things libvirt passes as fds (tap, vhost, chardev sockets in
+   * tests: 1729, add-fd sets...). The executor passes paths instead where it can.
+   */
+  readonly fdPassing: 'test-fds' | 'none';
+  /** Environment overrides in effect (libvirt test harness: env.QEMU_AUDIO_DRV...). */
+  readonly hostEnv?: Readonly<Record<string, string>>;
+  /** qemu.conf-style settings in effect (libvirt test harness: cfg.vncAllowHostAudio...). */
+  readonly config?: Readonly<Record<string, string | boolean | number>>;
+}
