@@ -13,6 +13,7 @@ import * as X from '../../schema';
 import { Disk } from './disk';
 import { Controller } from './controller';
 import { Lease } from './lease';
+import { Filesystem } from './filesystem';
 import { Interface } from './interface';
 import { Smartcard } from './smartcard';
 import { Serial } from './serial';
@@ -44,6 +45,7 @@ export const Devices = X.element({
   disks: X.children(Disk, { xml: 'disk' }),
   controllers: X.children(Controller, { xml: 'controller' }),
   leases: X.children(Lease, { xml: 'lease' }),
+  filesystems: X.children(Filesystem, { xml: 'filesystem' }),
   interfaces: X.children(Interface, { xml: 'interface' }),
   smartcards: X.children(Smartcard, { xml: 'smartcard' }),
   serials: X.children(Serial, { xml: 'serial' }),
