@@ -59,13 +59,14 @@ export function jsonArg(props: Record<string, unknown>): string {
 }
 
 /**
- * Quotes a word for a POSIX shell the way libvirt prints command lines: bare when it holds
- * only characters no shell treats specially, else single-quoted with `'` written as `'\''`.
- * (This is for display only; virtform never runs command lines through a shell.)
+ * Quotes a word for a POSIX shell the way libvirt prints command lines: bare unless it holds a
+ * shell metacharacter (whitespace, quotes, backslash, backquote or one of `!#$&()*;<>?[]^{|}~`),
+ * else single-quoted with `'` written as `'\''`; the empty word is `''`. (`=`, `,`, `%`, `@`, `+`, `:` stay bare.)
+ * This is for display only: virtform never runs command lines through a shell.
  */
 export function shellEscape(word: string): string {
   if (word === '') return "''";
-  if (/^[A-Za-z0-9_\-+.,:=/@%^]+$/.test(word)) return word;
+  if (!/[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

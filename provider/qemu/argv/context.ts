@@ -23,6 +23,11 @@ export interface ArgvHost {
   readonly systemPageSizeKiB: number;
   /** Host CPU model facts for host-model/host-passthrough where needed. */
   readonly hostCpuModel?: string;
+  /**
+   * The message for a NUMA node the host lacks (libvirt: `NUMA node N is unavailable`); the
+   * conformance harness substitutes libvirt's test mock text.
+   */
+  readonly unavailableNodeMessage?: (node: number) => string;
 }
 
 /** Where per-domain files live on the host. libvirt's test harness uses /tmp/lib/domain--1-NAME. */
@@ -51,6 +56,11 @@ export interface ArgvContext {
   readonly host: ArgvHost;
   readonly paths: ArgvPaths;
   readonly monitor: MonitorSpec;
+  /**
+   * Variables QEMU inherits from the launching process, when set there (libvirt passes PATH,
+   * USER and LOGNAME through; its test harness has PATH=/bin, USER=test, LOGNAME=test).
+   */
+  readonly launchEnv: Readonly<{ PATH?: string; USER?: string; LOGNAME?: string }>;
   /** Domain id; libvirt's tests use -1. Appears in hugepage file names. */
   readonly domainId: number;
   /**
@@ -60,6 +70,11 @@ export interface ArgvContext {
   readonly fdPassing: 'test-fds' | 'none';
   /** Environment overrides in effect (libvirt test harness: env.QEMU_AUDIO_DRV...). */
   readonly hostEnv?: Readonly<Record<string, string>>;
+  /**
+   * File descriptors the launcher passes to QEMU, grouped by the name a domain refers to them
+   * with (`<source fdgroup='NAME'>`), in passing order.
+   */
+  readonly fdGroups?: Readonly<Record<string, readonly number[]>>;
   /** qemu.conf-style settings in effect (libvirt test harness: cfg.vncAllowHostAudio...). */
   readonly config?: Readonly<Record<string, string | boolean | number>>;
 }

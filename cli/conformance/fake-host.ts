@@ -1,0 +1,99 @@
+/**
+ * The host libvirt's qemuxml2argvtest pretends to run on, as virtform's ArgvContext: the facts
+ * the expected `.args` files were produced with. Learned from the corpus outputs (paths, fd
+ * numbers) and from the test index (qemu.conf settings and environment per case).
+ *
+ * - per-domain private dir `/tmp/lib/domain--1-NAME` (domain id -1: the domain is not running);
+ * - the monitor is fd 1729 (as are other fds libvirt would pass);
+ * - 4 host NUMA nodes (0-3);
+ * - hugetlbfs mounted at /dev/hugepages2M (2 MiB pages, the default size) and /dev/hugepages1G;
+ * - PATH=/bin, USER=test, LOGNAME=test;
+ * - qemu.conf: SPICE TLS with certificates in /etc/pki/libvirt-spice, plus the per-case
+ *   `cfg.*` changes; the per-case `env.*` variables.
+ */
+import type { QemuCaps } from '../../provider/qemu/caps';
+import type { ArgvContext, ArgvHost } from '../../provider/qemu/argv/context';
+
+/** Domain id of a defined-but-not-running domain; libvirt's test harness builds with it. */
+export const TEST_DOMAIN_ID = -1;
+
+/** The fd number libvirt's harness hands QEMU for the monitor and other passed sockets. */
+export const TEST_PASSED_FD = 1729;
+
+export const TEST_HOST: ArgvHost = {
+  numaNodes: [0, 1, 2, 3],
+  hugetlbfs: [
+    { path: '/dev/hugepages2M', pageSizeKiB: 2048, isDefault: true },
+    { path: '/dev/hugepages1G', pageSizeKiB: 1048576, isDefault: false },
+  ],
+  systemPageSizeKiB: 4,
+  // libvirt's harness mocks the NUMA node check with this message.
+  unavailableNodeMessage: (node) => `Mock: no numa node set is available at bit ${node}`,
+};
+
+/** qemu.conf settings libvirt's harness starts every case with (before the per-case `cfg.*`). */
+export const TEST_BASE_CONFIG: Readonly<Record<string, string | boolean | number>> = {
+  spiceTLS: true,
+  spiceTLSx509certdir: '/etc/pki/libvirt-spice',
+  vncTLSx509certdir: '/etc/pki/libvirt-vnc',
+  chardevTLSx509certdir: '/etc/pki/libvirt-chardev',
+};
+
+/** The qemu.conf changes and environment one test case runs with. */
+export interface HarnessSettings {
+  readonly config: Readonly<Record<string, string | boolean | number>>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+function settingValue(v: string): string | boolean | number {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^-?\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/**
+ * Parses the index's `state_changes_in_effect` cell: space-separated `cfg.NAME=VALUE` (qemu.conf
+ * settings, libvirt's config field names) and `env.NAME=VALUE` (environment variables).
+ */
+export function parseStateChanges(cell: string): HarnessSettings {
+  const config: Record<string, string | boolean | number> = { ...TEST_BASE_CONFIG };
+  const env: Record<string, string> = {};
+  for (const tok of cell.split(/\s+/).filter((t) => t !== '')) {
+    const eq = tok.indexOf('=');
+    if (eq < 0) continue;
+    const key = tok.slice(0, eq);
+    const value = tok.slice(eq + 1);
+    if (key.startsWith('cfg.')) config[key.slice(4)] = settingValue(value);
+    else if (key.startsWith('env.')) env[key.slice(4)] = value;
+  }
+  return { config, env };
+}
+
+/** The per-domain private dir libvirt's harness uses: `/tmp/lib/domain--1-NAME`. */
+export function testDomainLibDir(name: string): string {
+  return `/tmp/lib/domain-${TEST_DOMAIN_ID}-${name}`;
+}
+
+/** The ArgvContext for one test case of libvirt's qemuxml2argvtest. */
+export function testArgvContext(caps: QemuCaps, domainName: string, settings: HarnessSettings): ArgvContext {
+  const libDir = testDomainLibDir(domainName);
+  return {
+    caps,
+    host: TEST_HOST,
+    paths: {
+      domainLibDir: libDir,
+      channelTargetDir: `/tmp/channel/domain-${TEST_DOMAIN_ID}-${domainName}`,
+      hugepageSubdir: 'libvirt/qemu',
+      memoryBackingDir: '/var/lib/libvirt/qemu/ram',
+      nvramDir: '/var/lib/libvirt/qemu/nvram',
+      runDir: libDir,
+    },
+    monitor: { kind: 'fd', fd: TEST_PASSED_FD },
+    launchEnv: { PATH: '/bin', USER: 'test', LOGNAME: 'test' },
+    domainId: TEST_DOMAIN_ID,
+    fdPassing: 'test-fds',
+    hostEnv: settings.env,
+    config: settings.config,
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Filesystems: virtio-9p (`-fsdev` + device) and virtiofs (vhost-user-fs chardev + device).
+ *
+ * Owner: storage engineer.
+ */
+import type { Domain } from '../../../../model/domain/domain';
+import type { QemuCommandLine } from '../command-line';
+import type { ArgvContext } from '../context';
+import type { ArgvState } from '../build';
+
+export function buildFilesystems(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  // not written yet
+}

@@ -1,0 +1,13 @@
+/**
+ * Graphics: `-vnc`, `-spice`, `-display egl-headless/sdl/gtk/dbus`.
+ *
+ * Owner: devices engineer.
+ */
+import type { Domain } from '../../../../model/domain/domain';
+import type { QemuCommandLine } from '../command-line';
+import type { ArgvContext } from '../context';
+import type { ArgvState } from '../build';
+
+export function buildGraphics(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  // not written yet
+}

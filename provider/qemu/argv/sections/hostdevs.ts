@@ -1,0 +1,13 @@
+/**
+ * Host devices: PCI (vfio-pci), USB (usb-host), SCSI (scsi-generic / vhost-scsi), mdev.
+ *
+ * Owner: storage engineer.
+ */
+import type { Domain } from '../../../../model/domain/domain';
+import type { QemuCommandLine } from '../command-line';
+import type { ArgvContext } from '../context';
+import type { ArgvState } from '../build';
+
+export function buildHostdevs(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  // not written yet
+}

@@ -1,0 +1,13 @@
+/**
+ * `-machine`: the machine type and its options.
+ *
+ * Owner: argv-core engineer.
+ */
+import type { Domain } from '../../../../model/domain/domain';
+import type { QemuCommandLine } from '../command-line';
+import type { ArgvContext } from '../context';
+import type { ArgvState } from '../build';
+
+export function buildMachine(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  // not written yet
+}

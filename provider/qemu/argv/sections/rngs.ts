@@ -1,0 +1,13 @@
+/**
+ * RNG devices: backend `-object rng-random/rng-egd/rng-builtin` and `virtio-rng` frontend.
+ *
+ * Owner: devices engineer.
+ */
+import type { Domain } from '../../../../model/domain/domain';
+import type { QemuCommandLine } from '../command-line';
+import type { ArgvContext } from '../context';
+import type { ArgvState } from '../build';
+
+export function buildRngs(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  // not written yet
+}
