@@ -36,6 +36,7 @@ import { Rng } from './rng';
 import { NvramDevice } from './nvram';
 import { Panic } from './panic';
 import { Shmem } from './shmem';
+import { MemoryDevice } from './memory';
 import { Iommu } from './iommu';
 import { Vsock } from './vsock';
 
@@ -69,6 +70,8 @@ export const Devices = X.element({
   nvram: X.child(NvramDevice),
   panics: X.children(Panic, { xml: 'panic' }),
   shmems: X.children(Shmem, { xml: 'shmem' }),
+  /** Memory devices (DIMM, NVDIMM, virtio-pmem, virtio-mem, SGX EPC) beyond the base memory. */
+  memories: X.children(MemoryDevice, { xml: 'memory' }),
   iommu: X.child(Iommu),
   vsock: X.child(Vsock),
 });
