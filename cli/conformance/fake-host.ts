@@ -13,6 +13,7 @@
  */
 import type { QemuCaps } from '../../provider/qemu/caps';
 import type { ArgvContext, ArgvHost } from '../../provider/qemu/argv/context';
+import type { ArgvSecrets } from '../../provider/qemu/argv/secret-object';
 
 /** Domain id of a defined-but-not-running domain; libvirt's test harness builds with it. */
 export const TEST_DOMAIN_ID = -1;
@@ -31,12 +32,23 @@ export const TEST_HOST: ArgvHost = {
   unavailableNodeMessage: (node) => `Mock: no numa node set is available at bit ${node}`,
 };
 
+/**
+ * libvirt's harness secrets: the mocked random bytes make the master key 0,1,...,31 and every
+ * IV 0,1,...,15, and its fake secret driver returns the same value for every secret.
+ */
+export const TEST_SECRETS: ArgvSecrets = {
+  masterKey: Uint8Array.from({ length: 32 }, (_, i) => i),
+  iv: () => Uint8Array.from({ length: 16 }, (_, i) => i),
+  lookup: () => new TextEncoder().encode('AQCVn5hO6HzFAhAAq0NCv8jtJcIcE+HOBlMQ1A'),
+};
+
 /** qemu.conf settings libvirt's harness starts every case with (before the per-case `cfg.*`). */
 export const TEST_BASE_CONFIG: Readonly<Record<string, string | boolean | number>> = {
   spiceTLS: true,
   spiceTLSx509certdir: '/etc/pki/libvirt-spice',
   vncTLSx509certdir: '/etc/pki/libvirt-vnc',
   chardevTLSx509certdir: '/etc/pki/libvirt-chardev',
+  nbdTLSx509certdir: '/etc/pki/libvirt-nbd/dummy,path',
 };
 
 /** The qemu.conf changes and environment one test case runs with. */
@@ -95,5 +107,6 @@ export function testArgvContext(caps: QemuCaps, domainName: string, settings: Ha
     fdPassing: 'test-fds',
     hostEnv: settings.env,
     config: settings.config,
+    secrets: TEST_SECRETS,
   };
 }

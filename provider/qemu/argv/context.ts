@@ -4,6 +4,7 @@
  * libvirt's fake test host; the executor feeds it the real host's facts).
  */
 import type { QemuCaps } from '../caps';
+import type { ArgvSecrets } from './secret-object';
 
 /** A hugetlbfs mount usable for guest memory. */
 export interface HugetlbfsMount {
@@ -77,4 +78,10 @@ export interface ArgvContext {
   readonly fdGroups?: Readonly<Record<string, readonly number[]>>;
   /** qemu.conf-style settings in effect (libvirt test harness: cfg.vncAllowHostAudio...). */
   readonly config?: Readonly<Record<string, string | boolean | number>>;
+  /**
+   * Master key, IVs and libvirt secret values for the secrets passed to QEMU (disk auth and
+   * encryption, TLS key passwords...); see ./secret-object.ts. Without it, a domain that needs a
+   * secret cannot be built.
+   */
+  readonly secrets?: ArgvSecrets;
 }
