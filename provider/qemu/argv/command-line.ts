@@ -55,7 +55,22 @@ export class QemuCommandLine {
 
 /** JSON for a QEMU option value. Drops undefined properties; key order is insertion order. */
 export function jsonArg(props: Record<string, unknown>): string {
-  return JSON.stringify(props);
+  return jsonText(props);
+}
+
+/**
+ * JSON text like JSON.stringify, plus `bigint` values printed as plain integers: QEMU takes
+ * 64-bit unsigned properties (a disk's `wwn`) that a JS number cannot hold exactly.
+ */
+function jsonText(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map((e) => (e === undefined ? 'null' : jsonText(e))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, e] of Object.entries(v)) if (e !== undefined) parts.push(`${JSON.stringify(k)}:${jsonText(e)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 /**
