@@ -62,6 +62,11 @@ export interface ArgvContext {
    * USER and LOGNAME through; its test harness has PATH=/bin, USER=test, LOGNAME=test).
    */
   readonly launchEnv: Readonly<{ PATH?: string; USER?: string; LOGNAME?: string }>;
+  /**
+   * Current time, seconds since the epoch: only `<clock offset='variable'>` needs it (the RTC
+   * starts at now + adjustment). Without it such a clock is rejected.
+   */
+  readonly nowEpochSeconds?: number;
   /** Domain id; libvirt's tests use -1. Appears in hugepage file names. */
   readonly domainId: number;
   /**

@@ -1,5 +1,6 @@
 /**
- * The q35 SMM TSEG size (`-global mch.extended-tseg-mbytes`).
+ * `-global mch.extended-tseg-mbytes=N`: the size of q35's SMM TSEG when `<smm><tseg>` gives one
+ * (validation checks the machine and that the size is whole MiB).
  *
  * Owner: argv-core engineer.
  */
@@ -8,6 +9,8 @@ import type { QemuCommandLine } from '../command-line';
 import type { ArgvContext } from '../context';
 import type { ArgvState } from '../build';
 
-export function buildTseg(_cmd: QemuCommandLine, _def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
-  // not written yet
+export function buildTseg(cmd: QemuCommandLine, def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
+  const tseg = def.features?.smm?.tseg;
+  if (tseg === undefined) return;
+  cmd.add('-global', `mch.extended-tseg-mbytes=${Math.floor(tseg)}`);
 }
