@@ -5,7 +5,7 @@
  *
  * - per-domain private dir `/tmp/lib/domain--1-NAME` (domain id -1: the domain is not running);
  * - the monitor is fd 1729 (as are other fds libvirt would pass);
- * - 4 host NUMA nodes (0-3);
+ * - host NUMA nodes 0-8 (libvirt's mock accepts any node up to 8 and reports bit 999 missing);
  * - hugetlbfs mounted at /dev/hugepages2M (2 MiB pages, the default size) and /dev/hugepages1G;
  * - PATH=/bin, USER=test, LOGNAME=test;
  * - qemu.conf: SPICE TLS with certificates in /etc/pki/libvirt-spice, plus the per-case
@@ -22,7 +22,7 @@ export const TEST_DOMAIN_ID = -1;
 export const TEST_PASSED_FD = 1729;
 
 export const TEST_HOST: ArgvHost = {
-  numaNodes: [0, 1, 2, 3],
+  numaNodes: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   hugetlbfs: [
     { path: '/dev/hugepages2M', pageSizeKiB: 2048, isDefault: true },
     { path: '/dev/hugepages1G', pageSizeKiB: 1048576, isDefault: false },
@@ -30,6 +30,10 @@ export const TEST_HOST: ArgvHost = {
   systemPageSizeKiB: 4,
   // libvirt's harness mocks the NUMA node check with this message.
   unavailableNodeMessage: (node) => `Mock: no numa node set is available at bit ${node}`,
+  // libvirt's harness mocks the host's first DRM render node lookup.
+  drmRenderNode: '/dev/dri/foo',
+  // ...and the vsock CID allocation.
+  vsockCid: 42,
 };
 
 /**
@@ -48,6 +52,8 @@ export const TEST_BASE_CONFIG: Readonly<Record<string, string | boolean | number
   spiceTLSx509certdir: '/etc/pki/libvirt-spice',
   vncTLSx509certdir: '/etc/pki/libvirt-vnc',
   chardevTLSx509certdir: '/etc/pki/libvirt-chardev',
+  // The harness runs an unprivileged driver whose XDG_RUNTIME_DIR is a poison value.
+  passtStateDir: '/bad-test-used-env-xdg-runtime-dir/libvirt/qemu/run/passt',
   nbdTLSx509certdir: '/etc/pki/libvirt-nbd/dummy,path',
 };
 
@@ -82,9 +88,12 @@ export function parseStateChanges(cell: string): HarnessSettings {
   return { config, env };
 }
 
-/** The per-domain private dir libvirt's harness uses: `/tmp/lib/domain--1-NAME`. */
+/**
+ * The per-domain private dir libvirt's harness uses: `/tmp/lib/domain--1-NAME`, with the name
+ * cut to 20 characters (libvirt's short domain name).
+ */
 export function testDomainLibDir(name: string): string {
-  return `/tmp/lib/domain-${TEST_DOMAIN_ID}-${name}`;
+  return `/tmp/lib/domain-${TEST_DOMAIN_ID}-${[...name].slice(0, 20).join('')}`;
 }
 
 /** The ArgvContext for one test case of libvirt's qemuxml2argvtest. */
@@ -95,11 +104,13 @@ export function testArgvContext(caps: QemuCaps, domainName: string, settings: Ha
     host: TEST_HOST,
     paths: {
       domainLibDir: libDir,
-      channelTargetDir: `/tmp/channel/domain-${TEST_DOMAIN_ID}-${domainName}`,
+      channelTargetDir: `/tmp/channel/domain-${TEST_DOMAIN_ID}-${[...domainName].slice(0, 20).join('')}`,
       hugepageSubdir: 'libvirt/qemu',
       memoryBackingDir: '/var/lib/libvirt/qemu/ram',
       nvramDir: '/var/lib/libvirt/qemu/nvram',
       runDir: libDir,
+      // libvirt's harness mocks the swtpm socket path.
+      swtpmSocket: '/dev/test',
     },
     monitor: { kind: 'fd', fd: TEST_PASSED_FD },
     launchEnv: { PATH: '/bin', USER: 'test', LOGNAME: 'test' },
