@@ -1,0 +1,51 @@
+/**
+ * The one QEMU domain pipeline: XML text (or an already parsed domain) → the domain exactly as
+ * libvirt's QEMU driver holds it after `virsh define` (and, for a launch, after the start-time
+ * preparation). Used by the xml2xml and argv conformance suites, `virtform domxml-format`,
+ * `virtform domxml-to-native` and the executor, so that all of them see the same defaults.
+ *
+ *   parseDomainXml → applyDomainDefaults (model, hypervisor independent)
+ *     → applyQemuDefaults (provider/qemu/defaults: machine, CPU, implicit controllers and
+ *       devices, device defaults, PCI/drive/USB/virtio-serial addresses)
+ *     → validateQemuDomain (provider/qemu/validate), when a validation context is given
+ *     → [launch only] selectFirmware, assignAliases (libvirt does these when a domain starts).
+ */
+import { parseDomainXml, type Domain } from '../../model/domain/domain';
+import { applyDomainDefaults } from '../../model/domain/defaults';
+import type { QemuCaps } from './caps';
+import type { ArgvContext } from './argv/context';
+import { applyQemuDefaults, assignAliases, selectFirmware, type QemuDefaultsOptions } from './defaults';
+import { validateQemuDomain } from './validate';
+
+export interface PrepareOptions extends QemuDefaultsOptions {
+  /** Generates the UUID of a domain that has none (and the id of `<genid/>` unless newGenid is given). */
+  readonly newUuid?: () => string;
+  /**
+   * Also run the start-time steps libvirt does when launching (firmware autoselection, device
+   * aliases). Off for `define`-style uses (xml2xml, domxml-format), on for the argv builder.
+   */
+  readonly launch?: boolean;
+  /** Runs libvirt's QEMU validation against this context (caps, host facts) after the defaults. */
+  readonly validateWith?: ArgvContext;
+}
+
+/** Parses `xml` (errors name `file`:line) and prepares it; see prepareDomain. */
+export function prepareDomainXml(xml: string, caps: QemuCaps, opts: PrepareOptions = {}, file = '<input>'): Domain {
+  return prepareDomain(parseDomainXml(xml, file), caps, opts);
+}
+
+/**
+ * Applies the generic and QEMU defaults to a parsed domain (in place; returns it), then the launch
+ * steps and validation when asked. Throws ModelError / QemuConfigError for what libvirt rejects.
+ */
+export function prepareDomain(def: Domain, caps: QemuCaps, opts: PrepareOptions = {}): Domain {
+  applyDomainDefaults(def, opts.newUuid ? { newUuid: opts.newUuid } : {});
+  const newGenid = opts.newGenid ?? opts.newUuid;
+  applyQemuDefaults(def, caps, newGenid ? { ...opts, newGenid } : opts);
+  if (opts.validateWith) validateQemuDomain(def, caps, opts.validateWith);
+  if (opts.launch) {
+    selectFirmware(def, caps, opts.firmware ?? []);
+    assignAliases(def);
+  }
+  return def;
+}
