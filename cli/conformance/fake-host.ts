@@ -34,6 +34,9 @@ export const TEST_HOST: ArgvHost = {
   drmRenderNode: '/dev/dri/foo',
   // ...and the vsock CID allocation.
   vsockCid: 42,
+  // libvirt's harness mocks every SCSI generic lookup and the /dev/vhost-scsi fd.
+  scsiGenericDevice: () => '/dev/sg0',
+  vhostScsiFd: 3,
 };
 
 /**

@@ -29,6 +29,16 @@ export interface ArgvHost {
    * conformance harness substitutes libvirt's test mock text.
    */
   readonly unavailableNodeMessage?: (node: number) => string;
+  /**
+   * The SCSI generic node (`/dev/sg3`) of the LUN `bus:target:unit` behind host adapter
+   * `adapter` (`scsi_host0`), for `<hostdev type='scsi'>`; libvirt's test harness mocks `/dev/sg0`.
+   */
+  readonly scsiGenericDevice?: (adapter: string, bus: number, target: number, unit: number) => string | undefined;
+  /**
+   * The file descriptor of an opened `/dev/vhost-scsi` QEMU inherits for a vhost-scsi hostdev
+   * (`vhostfd`); libvirt's test harness mocks 3.
+   */
+  readonly vhostScsiFd?: number;
 }
 
 /** Where per-domain files live on the host. libvirt's test harness uses /tmp/lib/domain--1-NAME. */
