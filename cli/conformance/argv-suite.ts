@@ -10,14 +10,16 @@
  */
 import * as path from 'path';
 import { parseDomainXml } from '../../model/domain/domain';
-import { applyDomainDefaults } from '../../model/domain/defaults';
 import { loadLibvirtCapsFile, type QemuCaps } from '../../provider/qemu/caps';
-import { validateQemuDomain, QemuConfigError } from '../../provider/qemu/validate';
+import { QemuConfigError } from '../../provider/qemu/validate';
+import { prepareDomain } from '../../provider/qemu/prepare';
+import { loadFirmwareDescriptors, type FirmwareDescriptor, type QemuDriverConfig } from '../../provider/qemu/defaults';
 import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
 import type { ArgvContext } from '../../provider/qemu/argv/context';
 import type { Corpus } from './corpus';
 import type { CaseRun, ConformanceSuite, SuiteCase } from './suite';
-import { parseStateChanges, testArgvContext, type HarnessSettings } from './fake-host';
+import { parseStateChanges, testArgvContext, testCaps, TEST_FIRMWARE_DIRS, type HarnessSettings } from './fake-host';
+import { TEST_GENID } from './xml2xml-suite';
 
 const INDEX = 'index/qemuxml2argv-tests.tsv';
 const DATA = 'tests/qemuxml2argvdata';
@@ -59,6 +61,7 @@ function parseFlagSettings(extra: string): Record<string, boolean> {
 
 let latestCaps: QemuCaps | undefined;
 let latestCapsRoot: string | undefined;
+let firmware: FirmwareDescriptor[] = [];
 
 function capsFor(name: string): QemuCaps {
   if (!latestCaps) throw new Error('argv suite: capabilities not loaded (prepare() was not called)');
@@ -78,14 +81,27 @@ export function caseContext(c: SuiteCase, caps: QemuCaps, domainName: string): A
 }
 
 /**
- * Runs the QEMU pipeline for one domain XML and prints the command line. Until the shared
- * pipeline (provider/qemu/prepare.ts) exists the steps are called here directly.
+ * Runs the shared QEMU pipeline (provider/qemu/prepare.ts, launch mode, validated against the
+ * case's context) for one domain XML and prints the command line in the `.args` layout.
  */
-export function argvForXml(xml: string, file: string, caps: QemuCaps, makeCtx: (name: string) => ArgvContext): string {
+export function argvForXml(
+  xml: string,
+  file: string,
+  caps: QemuCaps,
+  makeCtx: (name: string) => ArgvContext,
+  firmware: readonly FirmwareDescriptor[] = [],
+): string {
   const def = parseDomainXml(xml, file);
-  applyDomainDefaults(def);
   const ctx = makeCtx(def.name);
-  validateQemuDomain(def, caps, ctx);
+  prepareDomain(def, caps, {
+    hostArch: 'x86_64',
+    config: (ctx.config ?? {}) as QemuDriverConfig,
+    env: ctx.hostEnv ?? {},
+    newGenid: () => TEST_GENID,
+    firmware,
+    launch: true,
+    validateWith: ctx,
+  });
   return buildQemuCommandLine(def, ctx).toArgsFile();
 }
 
@@ -119,14 +135,15 @@ export const argvSuite: ConformanceSuite = {
   },
   async prepare(corpus: Corpus): Promise<void> {
     if (latestCaps && latestCapsRoot === corpus.root) return;
-    latestCaps = await loadLibvirtCapsFile(path.join(corpus.root, LATEST_X86_64_CAPS));
+    latestCaps = testCaps(await loadLibvirtCapsFile(path.join(corpus.root, LATEST_X86_64_CAPS)));
     latestCapsRoot = corpus.root;
+    firmware = loadFirmwareDescriptors(TEST_FIRMWARE_DIRS.map((d) => path.join(corpus.root, d)));
   },
   run(c: SuiteCase, corpus: Corpus): CaseRun {
     const baseName = c.input.replace(/^.*\//, '').replace(/\.xml$/, '');
     const caps = capsFor(baseName);
     try {
-      return { output: argvForXml(corpus.read(c.input), c.input, caps, (name) => caseContext(c, caps, name)) };
+      return { output: argvForXml(corpus.read(c.input), c.input, caps, (name) => caseContext(c, caps, name), firmware) };
     } catch (e) {
       if (e instanceof QemuConfigError) return { error: e.message };
       return { error: e instanceof Error ? e.message : String(e) };

@@ -11,7 +11,7 @@
  * - qemu.conf: SPICE TLS with certificates in /etc/pki/libvirt-spice, plus the per-case
  *   `cfg.*` changes; the per-case `env.*` variables.
  */
-import type { QemuCaps } from '../../provider/qemu/caps';
+import type { AccelCaps, MachineType, QemuCaps } from '../../provider/qemu/caps';
 import type { ArgvContext, ArgvHost } from '../../provider/qemu/argv/context';
 import type { ArgvSecrets } from '../../provider/qemu/argv/secret-object';
 
@@ -48,6 +48,33 @@ export const TEST_SECRETS: ArgvSecrets = {
   iv: () => Uint8Array.from({ length: 16 }, (_, i) => i),
   lookup: () => new TextEncoder().encode('AQCVn5hO6HzFAhAAq0NCv8jtJcIcE+HOBlMQ1A'),
 };
+
+/**
+ * The caps of a "latest" case as libvirt's harness sees them: each machine alias becomes a
+ * machine of its own (`pc`, `q35`, with the aliased machine's properties), so machine names are
+ * kept as written instead of being expanded.
+ */
+export function testCaps(caps: QemuCaps): QemuCaps {
+  const split = (a: AccelCaps | undefined): AccelCaps | undefined => {
+    if (!a) return a;
+    const machines: MachineType[] = [];
+    for (const { alias, ...m } of a.machines) {
+      machines.push(m);
+      if (alias !== undefined) machines.push({ ...m, name: alias });
+    }
+    return { ...a, machines };
+  };
+  const kvm = split(caps.accel.kvm);
+  const tcg = split(caps.accel.tcg);
+  return { ...caps, accel: { ...(kvm ? { kvm } : {}), ...(tcg ? { tcg } : {}) } };
+}
+
+/** Firmware descriptor folders of libvirt's harness (corpus-relative), most important first. */
+export const TEST_FIRMWARE_DIRS: readonly string[] = [
+  'tests/qemufirmwaredata/home/user/.config/qemu/firmware',
+  'tests/qemufirmwaredata/etc/qemu/firmware',
+  'tests/qemufirmwaredata/usr/share/qemu/firmware',
+];
 
 /** qemu.conf settings libvirt's harness starts every case with (before the per-case `cfg.*`). */
 export const TEST_BASE_CONFIG: Readonly<Record<string, string | boolean | number>> = {

@@ -276,8 +276,9 @@ export function memoryBackend(def: Domain, ctx: ArgvContext, req: BackendRequest
   else if (def.numatune?.memory?.placement !== 'auto' || tune.cellSpecific) nodemask = tune.nodeset;
 
   let threadContext: Record<string, unknown> | undefined;
+  if (nodemask) checkHostNodes(ctx, nodemask);
+  // restrictive: the nodes are enforced through cgroups only, QEMU gets no policy.
   if (nodemask && tune.mode !== 'restrictive') {
-    checkHostNodes(ctx, nodemask);
     props['host-nodes'] = nodemask;
     props.policy = POLICY[tune.mode] ?? tune.mode;
     if (props.prealloc === true && ctx.caps.flags.has('thread-context')) {
