@@ -30,6 +30,17 @@ export interface ArgvHost {
    */
   readonly unavailableNodeMessage?: (node: number) => string;
   /**
+   * The host's DRM render node (`/dev/dri/renderD128`) that OpenGL displays (SPICE gl,
+   * egl-headless, D-Bus) use when the domain names none; libvirt's test harness mocks
+   * `/dev/dri/foo`.
+   */
+  readonly drmRenderNode?: string;
+  /**
+   * The guest CID the host picked for `<vsock><cid auto='yes'/>` (the first one free on the
+   * host); libvirt's test harness mocks 42.
+   */
+  readonly vsockCid?: number;
+  /**
    * The SCSI generic node (`/dev/sg3`) of the LUN `bus:target:unit` behind host adapter
    * `adapter` (`scsi_host0`), for `<hostdev type='scsi'>`; libvirt's test harness mocks `/dev/sg0`.
    */
@@ -55,6 +66,11 @@ export interface ArgvPaths {
   readonly nvramDir: string;
   /** Per-domain swtpm / vhost-user / misc runtime dir. */
   readonly runDir: string;
+  /**
+   * The control socket of the domain's emulated TPM (swtpm); default
+   * `<runDir>/<id>-<name>-swtpm.sock`. libvirt's test harness mocks `/dev/test`.
+   */
+  readonly swtpmSocket?: string;
 }
 
 /** How QEMU's monitor is connected. libvirt passes an fd; virtform (over SSH) uses a socket path. */
