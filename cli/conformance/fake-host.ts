@@ -37,6 +37,7 @@ export const TEST_HOST: ArgvHost = {
   // libvirt's harness mocks every SCSI generic lookup and the /dev/vhost-scsi fd.
   scsiGenericDevice: () => '/dev/sg0',
   vhostScsiFd: 3,
+  isCdrom: (path) => path === '/dev/cdrom',
 };
 
 /**

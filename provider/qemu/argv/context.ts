@@ -50,6 +50,11 @@ export interface ArgvHost {
    * (`vhostfd`); libvirt's test harness mocks 3.
    */
   readonly vhostScsiFd?: number;
+  /**
+   * Whether a host block device is a CD-ROM drive (QEMU then uses `host_cdrom`, which follows
+   * media changes); libvirt's test harness treats only `/dev/cdrom` as one. Absent: none is.
+   */
+  readonly isCdrom?: (path: string) => boolean;
 }
 
 /** Where per-domain files live on the host. libvirt's test harness uses /tmp/lib/domain--1-NAME. */

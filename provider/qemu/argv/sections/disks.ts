@@ -21,7 +21,7 @@ import { virtioDeviceProps } from '../virtio-device';
 import { isQ35Machine } from '../machine-facts';
 import { unsupported, internalError } from '../../validate/errors';
 import { MANAGED_PR_ALIAS } from './managed-pr';
-import { storageIds, chainElements, type StorageIds } from '../storage/storage-ids';
+import { storageIds, chainElements, libvirtDiskOrder, type StorageIds } from '../storage/storage-ids';
 import {
   addFdSet,
   addStorageLayer,
@@ -65,7 +65,7 @@ export function isEmptyDisk(disk: Disk): boolean {
  */
 export function diskBootIndexes(def: Domain): Map<Disk, number> {
   const out = new Map<Disk, number>();
-  const disks = def.devices?.disks ?? [];
+  const disks = libvirtDiskOrder(def.devices?.disks ?? []);
   const boots = def.os?.boots ?? [];
   if (boots.length === 0) {
     for (const d of disks) if (d.boot) out.set(d, d.boot.order);
@@ -142,14 +142,14 @@ export function diskLayers(disk: Disk, ids: StorageIds, ctx: ArgvContext): Stora
   return layers;
 }
 
-function chainOptions(disk: Disk): ChainOptions {
+function chainOptions(disk: Disk, ctx: ArgvContext): ChainOptions {
   return {
     cache: effectiveCacheMode(disk),
     io: disk.driver?.io,
     discard: disk.driver?.discard,
     detectZeroes: disk.driver?.detectZeroes,
     floppy: disk.device === 'floppy',
-    hostCdrom: disk.device === 'cdrom' && disk.type === 'block',
+    hostCdrom: disk.device === 'cdrom' && disk.type === 'block' && !!disk.source?.dev && ctx.host.isCdrom?.(disk.source.dev) === true,
   };
 }
 
@@ -279,14 +279,14 @@ export function buildDisks(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, 
   const ids = storageIds(def, state);
   const boot = diskBootIndexes(def);
   addFloppyController(cmd, def, boot);
-  for (const disk of def.devices?.disks ?? []) {
+  for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) {
     if (disk.transient && disk.transient.shareBacking === 'yes') continue;
     let drive: string | undefined;
     if (disk.type === 'vhostuser') {
       addVhostUserChardev(cmd, disk);
     } else if (!isEmptyDisk(disk)) {
       const layers = diskLayers(disk, ids, ctx);
-      const opts = chainOptions(disk);
+      const opts = chainOptions(disk, ctx);
       for (const layer of layers) addFdSet(cmd, layer);
       for (let i = layers.length - 1; i >= 0; i--) addStorageLayer(cmd, ctx, layers[i], opts, i === 0);
       drive = formatNodeName(layers[0]);

@@ -363,6 +363,19 @@ function formatDriver(format: string): string {
   }
 }
 
+/** Encryption QEMU itself handles (not librbd's). */
+function qemuEncryption(layer: StorageLayer): Encryption | undefined {
+  return layer.encryption && layer.encryption.engine !== 'librbd' ? layer.encryption : undefined;
+}
+
+/** The format node's driver: the format's, or `luks` for a LUKS-encrypted raw image. */
+function formatNodeDriver(layer: StorageLayer): string {
+  const driver = formatDriver(layer.format);
+  const enc = qemuEncryption(layer);
+  if (driver === 'raw' && enc && (enc.format === 'luks' || enc.format === 'luks2' || enc.format === 'default')) return 'luks';
+  return driver;
+}
+
 /** Formats that can have a backing image (and so take the `backing` property). */
 const BACKING_FORMATS = new Set(['qcow2', 'qcow', 'qed', 'vmdk', 'cow']);
 
@@ -373,10 +386,9 @@ function formatProps(ctx: ArgvContext, layer: StorageLayer, opts: ChainOptions, 
   if (cache) props.cache = cache;
   if (opts.discard) props.discard = opts.discard;
   if (isTop && opts.detectZeroes) props['detect-zeroes'] = opts.detectZeroes === 'unmap' && opts.discard !== 'unmap' ? 'on' : opts.detectZeroes;
-  const encQemu = layer.encryption && layer.encryption.engine !== 'librbd' ? layer.encryption : undefined;
+  const encQemu = qemuEncryption(layer);
   const slice = layer.source.slices?.slice;
-  let driver = formatDriver(layer.format);
-  if (driver === 'raw' && encQemu && (encQemu.format === 'luks' || encQemu.format === 'luks2' || encQemu.format === 'default')) driver = 'luks';
+  const driver = formatNodeDriver(layer);
   props.driver = driver;
   switch (driver) {
     case 'luks':
@@ -413,13 +425,15 @@ export function addStorageLayer(cmd: QemuCommandLine, ctx: ArgvContext, layer: S
   storage['node-name'] = storageNodeName(layer);
   const cache = cacheProps(opts);
   if (cache) storage.cache = cache;
-  if (layer.fdset && !layer.readonly) storage['read-only'] = false;
+  // A single passed fd is opened in the image's final mode and cannot be reopened, so QEMU
+  // must not switch the node between read-only and read-write itself.
+  if (layer.fdset && layer.fdset.fds.length === 1) storage['read-only'] = layer.readonly;
   else storage['auto-read-only'] = true;
   storage.discard = 'unmap';
 
   // The format node may add secrets (encryption); all objects go before the first -blockdev.
   const slice = layer.source.slices?.slice;
-  const needsSliceNode = slice !== undefined && formatDriver(layer.format) !== 'raw';
+  const needsSliceNode = slice !== undefined && formatNodeDriver(layer) !== 'raw';
   const formatFile = needsSliceNode ? sliceNodeName(layer) : storageNodeName(layer);
   const format = formatProps(ctx, layer, opts, isTop, formatFile, pre);
 

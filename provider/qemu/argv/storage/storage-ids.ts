@@ -31,6 +31,39 @@ export interface StorageIds {
 /** The `ArgvState.notes` key the assignment is kept under (shared by the disk and hostdev sections). */
 export const STORAGE_IDS_NOTE = 'storage.ids';
 
+/**
+ * The index of a disk target name: `hda`/`sda`/`vda`/`fda`/`xvda` → 0, `vdz` → 25, `vdaa` → 26
+ * (letters after the prefix, bijective base 26); -1 when the name has no such letters.
+ */
+export function diskNameIndex(dev: string | undefined): number {
+  const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dev ?? '');
+  if (!m) return -1;
+  let idx = 0;
+  for (const ch of m[1]) idx = idx * 26 + (ch.charCodeAt(0) - 96);
+  return idx - 1;
+}
+
+/**
+ * The disks in the order libvirt keeps them: each disk, as read, goes right before the first
+ * following-bus disk with a higher target index, or right after the last disk of its bus, or at
+ * the end when its bus has no disk yet. The command line follows this order, and so do storage
+ * numbers and boot indexes. (Idempotent: already ordered disks stay as they are.)
+ */
+export function libvirtDiskOrder(disks: readonly Disk[]): Disk[] {
+  const out: Disk[] = [];
+  for (const disk of disks) {
+    let insertAt = -1;
+    for (let i = out.length - 1; i >= 0; i--) {
+      if (out[i].target?.bus !== disk.target?.bus) continue;
+      if (diskNameIndex(out[i].target?.dev) > diskNameIndex(disk.target?.dev)) insertAt = i;
+      else if (insertAt === -1) insertAt = i + 1;
+    }
+    if (insertAt === -1) out.push(disk);
+    else out.splice(insertAt, 0, disk);
+  }
+  return out;
+}
+
 /** The chain of `disk`, top first: the disk, then each backing store that names an image. */
 export function chainElements(disk: Disk): ChainElement[] {
   const out: ChainElement[] = [disk];
@@ -49,7 +82,7 @@ function assign(def: Domain): StorageIds {
   const hostdevs = new Map<Hostdev, number>();
   let next = 1;
   let nextFdset = 0;
-  const disks = def.devices?.disks ?? [];
+  const disks = libvirtDiskOrder(def.devices?.disks ?? []);
   for (let i = disks.length - 1; i >= 0; i--) {
     for (const el of chainElements(disks[i])) {
       nodes.set(el, next++);

@@ -42,7 +42,7 @@ export function testCaps(extraFlags: readonly string[] = []): QemuCaps {
 export function testCtx(over: Partial<ArgvContext> = {}): ArgvContext {
   return {
     caps: testCaps(),
-    host: { numaNodes: [0], hugetlbfs: [], systemPageSizeKiB: 4 },
+    host: { numaNodes: [0], hugetlbfs: [], systemPageSizeKiB: 4, isCdrom: (p: string) => p === '/dev/cdrom' },
     paths: {
       domainLibDir: '/tmp/lib/domain--1-guest',
       channelTargetDir: '/tmp/channel/domain--1-guest',
