@@ -48,10 +48,20 @@ interface VideoModel {
   readonly busSuffix: boolean;
 }
 
-/** The QEMU device for a video adapter. */
-export function videoModel(video: Video, caps: QemuCaps): VideoModel {
+/**
+ * The primary adapter: the one marked `primary='yes'`, else the first (libvirt marks the first
+ * adapter primary when the domain is defined).
+ */
+export function isPrimaryVideo(def: Domain, video: Video): boolean {
+  const videos = (def.devices?.videos ?? []).filter((v) => v.model?.type !== 'none');
+  const marked = videos.find((v) => v.model?.primary === 'yes');
+  return (marked ?? videos[0]) === video;
+}
+
+/** The QEMU device for a video adapter (`primary`: see isPrimaryVideo). */
+export function videoModel(video: Video, caps: QemuCaps, primary = video.model?.primary === 'yes'): VideoModel {
   const type = video.model?.type ?? 'vga';
-  const primaryVga = video.model?.primary === 'yes' && supportsVga(video, caps);
+  const primaryVga = primary && supportsVga(video, caps);
   const accel3d = video.model?.acceleration?.accel3d === 'yes';
   if (video.driver?.name === 'vhostuser') {
     return primaryVga ? { name: 'vhost-user-vga', virtio: false, busSuffix: false } : { name: 'vhost-user-gpu', virtio: true, busSuffix: true };
@@ -107,11 +117,11 @@ function busSuffix(video: Video): string {
 export function videoDeviceProps(def: Domain, video: Video, alias: string, caps: QemuCaps): Record<string, unknown> {
   const m = video.model;
   const type = m?.type ?? 'vga';
-  const model = videoModel(video, caps);
+  const model = videoModel(video, caps, isPrimaryVideo(def, video));
   const props: Record<string, unknown> = { driver: model.busSuffix ? model.name + busSuffix(video) : model.name };
   if (model.virtio) addVirtioOptions(props, video.driver);
   props.id = alias;
-  const heads = m?.heads;
+  const heads = m?.heads ?? 1;
   if (type === 'qxl') {
     if (heads) props.max_outputs = heads;
     const ram = m?.ram ?? QXL_DEFAULT_RAM_KIB;
