@@ -18,7 +18,7 @@ import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
 import type { ArgvContext } from '../../provider/qemu/argv/context';
 import type { Corpus } from './corpus';
 import type { CaseRun, ConformanceSuite, SuiteCase } from './suite';
-import { parseStateChanges, testArgvContext, testCaps, TEST_FIRMWARE_DIRS, type HarnessSettings } from './fake-host';
+import { parseStateChanges, testArgvContext, testStoragePools, testCaps, TEST_FIRMWARE_DIRS, type HarnessSettings } from './fake-host';
 import { TEST_GENID } from './xml2xml-suite';
 
 const INDEX = 'index/qemuxml2argv-tests.tsv';
@@ -75,7 +75,8 @@ export function caseContext(c: SuiteCase, caps: QemuCaps, domainName: string): A
   const p = c.params ?? {};
   const base = parseStateChanges(p.state_changes_in_effect ?? '');
   const settings: HarnessSettings = { config: { ...base.config, ...parseFlagSettings(p.extra_args ?? '') }, env: base.env };
-  const ctx = testArgvContext(caps, domainName, settings);
+  const base0 = testArgvContext(caps, domainName, settings);
+  const ctx = latestCapsRoot ? { ...base0, storagePools: testStoragePools(latestCapsRoot) } : base0;
   const fdGroups = parseFdGroups(p.extra_args ?? '');
   return Object.keys(fdGroups).length ? { ...ctx, fdGroups } : ctx;
 }

@@ -14,6 +14,10 @@
 import type { AccelCaps, MachineType, QemuCaps } from '../../provider/qemu/caps';
 import type { ArgvContext, ArgvHost } from '../../provider/qemu/argv/context';
 import type { ArgvSecrets } from '../../provider/qemu/argv/secret-object';
+import type { ArgvStoragePools, StorageVolumeInfo } from '../../provider/qemu/argv/storage/pool-volume';
+import { parsePoolXml } from '../../model/pool/pool';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** Domain id of a defined-but-not-running domain; libvirt's test harness builds with it. */
 export const TEST_DOMAIN_ID = -1;
@@ -150,5 +154,25 @@ export function testArgvContext(caps: QemuCaps, domainName: string, settings: Ha
     hostEnv: settings.env,
     config: settings.config,
     secrets: TEST_SECRETS,
+  };
+}
+
+/**
+ * libvirt's harness storage driver: a pool NAME is the definition in the corpus file
+ * `tests/storagepoolxml2xmlin/NAME.xml`; a volume `TYPE+NAME` is a TYPE volume (block when no
+ * type is given) at `/some/TYPE/device/NAME`.
+ */
+export function testStoragePools(corpusRoot: string): ArgvStoragePools {
+  return {
+    pool(name) {
+      const file = path.join(corpusRoot, 'tests/storagepoolxml2xmlin', `${name}.xml`);
+      return fs.existsSync(file) ? parsePoolXml(fs.readFileSync(file, 'utf8'), file) : undefined;
+    },
+    volume(_poolName, _pool, volume) {
+      const plus = volume.indexOf('+');
+      const type = plus < 0 ? 'block' : volume.slice(0, plus);
+      const name = plus < 0 ? volume : volume.slice(plus + 1);
+      return { type: type as StorageVolumeInfo['type'], path: `/some/${type}/device/${name}` };
+    },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { QemuCaps } from '../caps';
 import type { ArgvSecrets } from './secret-object';
+import type { ArgvStoragePools } from './storage/pool-volume';
 
 /** A hugetlbfs mount usable for guest memory. */
 export interface HugetlbfsMount {
@@ -120,4 +121,6 @@ export interface ArgvContext {
    * secret cannot be built.
    */
   readonly secrets?: ArgvSecrets;
+  /** Storage pools and their volumes, for `<disk type='volume'>` (see ./storage/pool-volume.ts). */
+  readonly storagePools?: ArgvStoragePools;
 }

@@ -18,6 +18,7 @@ import type { Domain } from '../../../model/domain/domain';
 import type { Address } from '../../../model/domain/devices/device-info';
 import type { Controller, ControllerType } from '../../../model/domain/devices/controller';
 import { internalError, unsupported } from '../validate/errors';
+import { hasBuiltinIde, isQ35Machine } from './machine-facts';
 
 /** The device-info part of a device that addressing needs. */
 export interface AddressedDevice {
@@ -123,11 +124,13 @@ export function driveAddressProps(
   const controller = a.controller ?? 0;
   switch (type) {
     case 'ide':
-      props.bus = `${controllerAlias(def, 'ide', controller)}.${a.bus ?? 0}`;
+      // The machine's own IDE controller is always `ide` to QEMU, whatever its alias.
+      props.bus = `${controller === 0 && hasBuiltinIde(def) ? 'ide' : controllerAlias(def, 'ide', controller)}.${a.bus ?? 0}`;
       props.unit = a.unit ?? 0;
       break;
     case 'sata':
-      props.bus = `${controllerAlias(def, 'sata', controller)}.${a.unit ?? 0}`;
+      // Likewise Q35's built-in AHCI controller.
+      props.bus = `${controller === 0 && isQ35Machine(def) ? 'ide' : controllerAlias(def, 'sata', controller)}.${a.unit ?? 0}`;
       break;
     case 'fdc':
       props.unit = a.unit ?? 0;

@@ -12,7 +12,7 @@
  */
 import type { Domain } from '../../../../model/domain/domain';
 import type { Disk } from '../../../../model/domain/devices/disk';
-import type { QemuCommandLine } from '../command-line';
+import { qemuOptEscape, type QemuCommandLine } from '../command-line';
 import type { ArgvContext } from '../context';
 import type { ArgvState } from '../build';
 import { addAddressProps, driveAddressProps } from '../device-address';
@@ -21,7 +21,8 @@ import { virtioDeviceProps } from '../virtio-device';
 import { isQ35Machine } from '../machine-facts';
 import { unsupported, internalError } from '../../validate/errors';
 import { MANAGED_PR_ALIAS } from './managed-pr';
-import { storageIds, chainElements, libvirtDiskOrder, type StorageIds } from '../storage/storage-ids';
+import { resolveVolume } from '../storage/pool-volume';
+import { storageIds, chainElements, diskNameIndex, libvirtDiskOrder, type StorageIds } from '../storage/storage-ids';
 import {
   addFdSet,
   addStorageLayer,
@@ -107,9 +108,13 @@ export function diskLayers(disk: Disk, ids: StorageIds, ctx: ArgvContext): Stora
     const id = ids.nodes.get(el);
     if (id === undefined) throw internalError(`no storage node number for disk '${diskLabel(disk)}'`);
     const isTop = i === 0;
-    const src = el.source ?? {};
-    const type = el.type ?? 'file';
-    if (type === 'volume') throw unsupported(`storage pool volume sources ('${src.pool ?? ''}/${src.volume ?? ''}') cannot be resolved here`);
+    let src = el.source ?? {};
+    let type = el.type ?? 'file';
+    let auth = src.auth ?? (isTop ? disk.auth : undefined);
+    if (type === 'volume') {
+      const resolved = resolveVolume(src, ctx);
+      ({ type, source: src, auth } = resolved);
+    }
     const next = isTop ? disk.backingStore : (el as { backingStore?: typeof disk.backingStore }).backingStore;
     const nextId = next ? ids.nodes.get(next) : undefined;
     const format = isTop ? (disk.driver?.type ?? 'raw') : ((el as { format?: { type: string } }).format?.type ?? 'raw');
@@ -130,9 +135,9 @@ export function diskLayers(disk: Disk, ids: StorageIds, ctx: ArgvContext): Stora
       type,
       source: src,
       format,
-      readonly: isTop ? !!disk.readonly : true,
+      readonly: isTop ? !!disk.readonly || disk.device === 'cdrom' : true,
       encryption: src.encryption ?? (isTop ? disk.encryption : undefined),
-      auth: src.auth ?? (isTop ? disk.auth : undefined),
+      auth,
       metadataCacheMaxSize,
       backing: next === undefined ? undefined : next.type === undefined ? null : nextId !== undefined ? `libvirt-${nextId}-format` : undefined,
       fdset,
@@ -275,12 +280,33 @@ function addFloppyController(cmd: QemuCommandLine, def: Domain, boot: Map<Disk, 
   }
 }
 
+/**
+ * An SD card: QEMU has no `-device` for it on x86, so it is a legacy
+ * `-drive file=...,format=...,if=sd,index=N` (N from the target name) without storage nodes.
+ */
+function addSdDrive(cmd: QemuCommandLine, disk: Disk): void {
+  const parts: string[] = [];
+  const src = disk.source ?? {};
+  const path = disk.type === 'block' ? src.dev : src.file;
+  if (path !== undefined) parts.push(`file=${qemuOptEscape(path)}`);
+  if (!isEmptyDisk(disk)) parts.push(`format=${disk.driver?.type === 'aio' ? 'raw' : (disk.driver?.type ?? 'raw')}`);
+  parts.push('if=sd', `index=${diskNameIndex(disk.target?.dev)}`);
+  if (disk.readonly) parts.push('readonly=on');
+  const cache = effectiveCacheMode(disk);
+  if (cache && cache !== 'default') parts.push(`cache=${cache}`);
+  cmd.add('-drive', parts.join(','));
+}
+
 export function buildDisks(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
   const ids = storageIds(def, state);
   const boot = diskBootIndexes(def);
   addFloppyController(cmd, def, boot);
   for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) {
     if (disk.transient && disk.transient.shareBacking === 'yes') continue;
+    if (disk.target?.bus === 'sd') {
+      addSdDrive(cmd, disk);
+      continue;
+    }
     let drive: string | undefined;
     if (disk.type === 'vhostuser') {
       addVhostUserChardev(cmd, disk);

@@ -84,6 +84,8 @@ function assign(def: Domain): StorageIds {
   let nextFdset = 0;
   const disks = libvirtDiskOrder(def.devices?.disks ?? []);
   for (let i = disks.length - 1; i >= 0; i--) {
+    // SD cards use a legacy -drive, which has no node names.
+    if (disks[i].target?.bus === 'sd') continue;
     for (const el of chainElements(disks[i])) {
       nodes.set(el, next++);
       if (el.source?.fdgroup !== undefined) fdsets.set(el, nextFdset++);
