@@ -52,6 +52,11 @@ export function buildClock(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, 
 
   const pitPolicy = ctx.caps.flags.has('kvm-pit-lost-tick-policy');
   for (const t of timers) {
+    if (t.name === 'hpet') {
+      // QEMU before 8.0 has no machine hpet property: a disabled HPET is -no-hpet.
+      if (t.present === 'no' && !ctx.caps.flags.has('machine-hpet') && ctx.caps.flags.has('no-hpet')) cmd.add('-no-hpet');
+      continue;
+    }
     if (t.name !== 'pit') continue;
     if ((t.tickpolicy === undefined || t.tickpolicy === 'delay') && pitPolicy) cmd.add('-global', 'kvm-pit.lost_tick_policy=delay');
     else if (t.tickpolicy === 'discard' && pitPolicy) cmd.add('-global', 'kvm-pit.lost_tick_policy=discard');

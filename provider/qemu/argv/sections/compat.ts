@@ -12,7 +12,8 @@ import type { ArgvState } from '../build';
 export function buildCompat(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, _state: ArgvState): void {
   const behavior = def.qemuDeprecation?.behavior;
   if (behavior === undefined || behavior === 'none') return;
-  if (!ctx.caps.flags.has('compat-deprecated')) return;
+  // `-compat` exists since QEMU 6.0; probes do not derive libvirt's flag for it.
+  if (!ctx.caps.flags.has('compat-deprecated') && ctx.caps.version < 6_000_000) return;
   const props: Record<string, string> = { 'deprecated-output': 'hide' };
   if (behavior === 'reject' || behavior === 'crash') props['deprecated-input'] = behavior;
   cmd.addJson('-compat', props);

@@ -23,7 +23,9 @@ export function buildPowerManagement(cmd: QemuCommandLine, def: Domain, ctx: Arg
   else if (def.onReboot === 'destroy') cmd.add('-no-reboot');
   else cmd.add('-no-shutdown');
 
-  if (isX86(def) && !def.features?.acpi && caps.flags.has('no-acpi')) cmd.add('-no-acpi');
+  // libvirt sets its no-acpi capability by architecture (x86), not from a probe reply.
+  const noAcpi = caps.flags.has('no-acpi') || caps.arch === 'x86_64' || caps.arch === 'i686';
+  if (isX86(def) && !def.features?.acpi && noAcpi) cmd.add('-no-acpi');
 
   const q35 = isQ35Machine(def);
   const s3 = def.pm?.suspendToMem?.enabled;
