@@ -131,12 +131,27 @@ export function testDomainLibDir(name: string): string {
   return `/tmp/lib/domain-${TEST_DOMAIN_ID}-${[...name].slice(0, 20).join('')}`;
 }
 
+/**
+ * The TPM versions the harness's mocked swtpm offers: both, or only the one the case's
+ * TEST_TPM_ENV_VAR names (TPM_VER_1_2, TPM_VER_2_0).
+ */
+export function testSwtpmVersions(env: Readonly<Record<string, string>>): ('1.2' | '2.0')[] {
+  switch (env.TEST_TPM_ENV_VAR) {
+    case 'TPM_VER_1_2':
+      return ['1.2'];
+    case 'TPM_VER_2_0':
+      return ['2.0'];
+    default:
+      return ['1.2', '2.0'];
+  }
+}
+
 /** The ArgvContext for one test case of libvirt's qemuxml2argvtest. */
 export function testArgvContext(caps: QemuCaps, domainName: string, settings: HarnessSettings): ArgvContext {
   const libDir = testDomainLibDir(domainName);
   return {
     caps,
-    host: TEST_HOST,
+    host: { ...TEST_HOST, swtpmVersions: testSwtpmVersions(settings.env) },
     paths: {
       domainLibDir: libDir,
       channelTargetDir: `/tmp/channel/domain-${TEST_DOMAIN_ID}-${[...domainName].slice(0, 20).join('')}`,

@@ -42,6 +42,11 @@ export interface ArgvHost {
    */
   readonly vsockCid?: number;
   /**
+   * The TPM versions the host's swtpm can emulate (from `swtpm_setup --print-capabilities`);
+   * undefined when unknown (not checked). libvirt's test harness picks them per case.
+   */
+  readonly swtpmVersions?: readonly ('1.2' | '2.0')[];
+  /**
    * The SCSI generic node (`/dev/sg3`) of the LUN `bus:target:unit` behind host adapter
    * `adapter` (`scsi_host0`), for `<hostdev type='scsi'>`; libvirt's test harness mocks `/dev/sg0`.
    */
