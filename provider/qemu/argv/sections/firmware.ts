@@ -13,6 +13,8 @@ import type { Domain } from '../../../../model/domain/domain';
 import type { QemuCommandLine } from '../command-line';
 import type { ArgvContext } from '../context';
 import type { ArgvState } from '../build';
+import type { StorageSource, StorageType } from '../../../../model/domain/devices/storage-source';
+import { addStorageLayer } from '../storage/blockdev';
 
 export const PFLASH0_FORMAT_NODE = 'libvirt-pflash0-format';
 export const PFLASH1_FORMAT_NODE = 'libvirt-pflash1-format';
@@ -47,34 +49,19 @@ export function pflashNodeNames(def: Domain): { pflash0?: string; pflash1?: stri
   return { pflash0: PFLASH0_FORMAT_NODE, ...(hasNvram ? { pflash1: PFLASH1_FORMAT_NODE } : {}) };
 }
 
-/** The storage + raw format node pair for a local firmware file. */
-function addFilePflash(cmd: QemuCommandLine, index: 0 | 1, file: string, readOnly: boolean): void {
-  const storage = `libvirt-pflash${index}-storage`;
-  const driver = file.startsWith('/dev/') ? 'host_device' : 'file';
-  cmd.addJson('-blockdev', { driver, filename: file, 'node-name': storage, 'auto-read-only': true, discard: 'unmap' });
-  cmd.addJson('-blockdev', { 'node-name': `libvirt-pflash${index}-format`, 'read-only': readOnly, driver: 'raw', file: storage });
+/** The storage + raw format node pair of pflash unit `index` (`libvirt-pflashN-*`). */
+function addPflash(cmd: QemuCommandLine, ctx: ArgvContext, index: 0 | 1, type: StorageType, source: StorageSource, readOnly: boolean): void {
+  addStorageLayer(cmd, ctx, { nodePrefix: `libvirt-pflash${index}`, type, source, format: 'raw', readonly: readOnly, ...(source.auth ? { auth: source.auth } : {}) }, {}, true);
 }
 
-/**
- * Hook for NVRAM stores on network storage (`<nvram type='network'>`): the storage engineer's
- * blockdev builder registers here so firmware does not duplicate it. Without it such a store is
- * rejected.
- */
-export const networkNvramBuilder: {
-  build?: (cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState, nodePrefix: string) => void;
-} = {};
-
-export function buildPflashBlockdevs(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
+export function buildPflashBlockdevs(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, _state: ArgvState): void {
   const loader = def.os?.loader;
   if (!isPflash(def) || loader?.path === undefined) return;
-  addFilePflash(cmd, 0, loader.path, loader.readonly === 'yes');
+  addPflash(cmd, ctx, 0, 'file', { file: loader.path }, loader.readonly === 'yes');
   const nv = nvramPath(def, ctx);
   if (!nv) return;
-  if (nv.file !== undefined) {
-    addFilePflash(cmd, 1, nv.file, false);
-  } else if (nv.network && networkNvramBuilder.build) {
-    networkNvramBuilder.build(cmd, def, ctx, state, 'libvirt-pflash1');
-  }
+  if (nv.file !== undefined) addPflash(cmd, ctx, 1, 'file', { file: nv.file }, false);
+  else if (nv.network && def.os?.nvram?.source) addPflash(cmd, ctx, 1, 'network', def.os.nvram.source, false);
 }
 
 export function buildLoader(cmd: QemuCommandLine, def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
