@@ -1,0 +1,102 @@
+import { validateStorage } from '../../../provider/qemu/validate/storage';
+import { domainWith, testCaps, testCtx } from './argv/storage-fixture';
+
+function errorOf(devices: string): string | undefined {
+  try {
+    validateStorage(domainWith(devices), testCaps(), testCtx());
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const disk = (inner: string, attrs = "type='file' device='disk'") => `<disk ${attrs}>${inner}</disk>`;
+
+describe('storage validation (libvirt messages)', () => {
+  it('accepts ordinary disks', () => {
+    expect(errorOf(disk("<source file='/a.img'/><target dev='vda' bus='virtio'/>"))).toBeUndefined();
+  });
+
+  it('names the first of two disks with the same target, in libvirt disk order', () => {
+    expect(
+      errorOf(
+        disk("<source dev='/dev/hda'/><target dev='hda' bus='ide'/>", "type='block' device='disk'") +
+          disk("<source file='/tmp/usbdisk.img'/><target dev='sda' bus='usb'/>") +
+          disk("<source file='/tmp/idedisk.img'/><target dev='sda' bus='ide'/>"),
+      ),
+    ).toBe("XML error: target 'sda' duplicated for disk sources '/tmp/idedisk.img' and '/tmp/usbdisk.img'");
+  });
+
+  it('rejects drive addresses used twice, and SCSI hostdevs on a disk address', () => {
+    const addr = "<address type='drive' controller='0' bus='0' target='0' unit='0'/>";
+    expect(errorOf(disk(`<source file='/a'/><target dev='sda' bus='sata'/>${addr}`) + disk(`<source file='/b'/><target dev='sdb' bus='sata'/>${addr}`))).toBe(
+      "unsupported configuration: Found duplicate drive address for disk with target name 'sda' controller='0' bus='0' target='0' unit='0'",
+    );
+    const hostdev = `<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host2'/><address bus='0' target='0' unit='1'/></source>${addr}</hostdev>`;
+    expect(errorOf(disk(`<source file='/a'/><target dev='sda' bus='scsi'/>${addr}`) + hostdev)).toBe(
+      "unsupported configuration: using disk target name 'sda' conflicts with SCSI host device address controller='0' bus='0' target='0' unit='0",
+    );
+    expect(errorOf(hostdev + hostdev)).toBe(
+      "unsupported configuration: SCSI host address controller='0' bus='0' target='0' unit='0' in use by another SCSI host device",
+    );
+  });
+
+  it('checks targets, auth and encryption placement and secret types', () => {
+    expect(errorOf(disk("<source dev='/dev/vg/a'/>", "type='block' device='disk'"))).toBe('missing target information for device /dev/vg/a');
+    expect(errorOf(disk("<source file='/a'/><target dev='vdb1' bus='virtio'/>"))).toBe(
+      "unsupported configuration: invalid disk target 'vdb1', partitions can't appear in disk targets",
+    );
+    const iscsi = (secret: string, where: 'disk' | 'source' | 'both') => {
+      const auth = `<auth username='me'><secret ${secret} usage='u'/></auth>`;
+      return disk(
+        `${where !== 'source' ? auth : ''}<source protocol='iscsi' name='iqn.x/1'><host name='h'/>${where !== 'disk' ? auth : ''}</source><target dev='vda' bus='virtio'/>`,
+        "type='network' device='disk'",
+      );
+    };
+    expect(errorOf(iscsi("type='iscsi'", 'both'))).toBe('unsupported configuration: an <auth> definition already found for disk source');
+    expect(errorOf(iscsi('', 'disk'))).toBe("unsupported configuration: unknown secret type '<null>'");
+    expect(errorOf(iscsi("type='ceph'", 'source'))).toBe("unsupported configuration: invalid secret type 'ceph'");
+    const enc = "<encryption format='luks'><secret type='passphrase' uuid='0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f'/></encryption>";
+    expect(errorOf(disk(`<driver name='qemu' type='vmdk'/><source file='/a'>${enc}</source><target dev='vda' bus='virtio'/>`))).toBe(
+      "unsupported configuration: encryption is supported only with 'raw' and 'qcow2' image format",
+    );
+    expect(errorOf(disk(`<source file='/a'>${enc}</source><target dev='vda' bus='virtio'/>${enc}`))).toBe(
+      'unsupported configuration: an <encryption> definition already found for disk source',
+    );
+  });
+
+  it('checks formats, LUN sources, bus addresses, vendor/product and sharing', () => {
+    const fmt = (t: string) => errorOf(disk(`<driver name='qemu' type='${t}'/><source file='/a'/><target dev='hda' bus='ide'/>`));
+    expect(fmt('cow')).toBe("unsupported configuration: 'cow' storage format is not supported");
+    expect(fmt('dir')).toBe("unsupported configuration: 'directory' storage format is not directly supported by QEMU, use 'dir' disk type instead");
+    expect(fmt('iso')).toBe("unsupported configuration: storage format 'iso' is not directly supported by QEMU, use 'raw' instead");
+    expect(errorOf(disk("<source file='/a'/><target dev='vda' bus='virtio'/>", "type='file' device='lun'"))).toBe(
+      "unsupported configuration: disk device='lun' is only valid for block type disk source",
+    );
+    const pci = "<address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>";
+    expect(errorOf(disk(`<source file='/a'/><target dev='fda' bus='fdc'/>${pci}`, "type='file' device='floppy'"))).toBe(
+      "unsupported configuration: Invalid address type 'pci' for the disk 'fda' with the bus type 'fdc'",
+    );
+    expect(errorOf(disk(`<source file='/a'/><target dev='sda' bus='usb'/>${pci}`))).toBe('internal error: unexpected address type for usb disk');
+    expect(errorOf(disk("<source file='/a'/><target dev='vda' bus='virtio'/><vendor>SEAGATE</vendor>"))).toBe(
+      'unsupported configuration: Only scsi disk supports vendor and product',
+    );
+    expect(errorOf(disk("<driver name='qemu' type='qcow2'/><source file='/a'/><target dev='hda' bus='ide'/><shareable/>"))).toBe(
+      "unsupported configuration: shared access for disk 'hda' requires use of supported storage format",
+    );
+  });
+
+  it('checks mdev ramfb, vhost-scsi boot and read-only virtiofs', () => {
+    const mdev = (uuid: string) =>
+      `<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'><source><address uuid='${uuid}'/></source></hostdev>`;
+    expect(errorOf(mdev('53764d0e-85a0-42b4-af5c-2046b460b1dc') + mdev('53764d0e-85a0-42b4-af5c-2046b460b1dd'))).toBe(
+      "unsupported configuration: Only one vgpu device can have 'ramfb' enabled",
+    );
+    expect(errorOf("<hostdev mode='subsystem' type='scsi_host'><source protocol='vhost' wwpn='naa.5123456789abcde0'/><boot order='1'/></hostdev>")).toBe(
+      'unsupported configuration: booting from assigned devices is not supported by vhost SCSI devices',
+    );
+    expect(errorOf("<filesystem type='mount'><driver type='virtiofs'/><source dir='/p'/><target dir='t'/><readonly/></filesystem>")).toBe(
+      'unsupported configuration: virtiofs does not yet support read-only mode',
+    );
+  });
+});
