@@ -8,17 +8,13 @@ import { networkSuite } from './network-suite';
 import { poolSuite } from './pool-suite';
 import { volSuite } from './vol-suite';
 import { argvSuite } from './argv-suite';
-import { pendingSuite, indexCases } from './pending-suite';
+import { xml2xmlSuite } from './xml2xml-suite';
 
 export const SUITES: readonly ConformanceSuite[] = [
   networkSuite,
   poolSuite,
   volSuite,
-  pendingSuite(
-    'xml2xml',
-    'domain XML round trip after defaults (libvirt qemuxml2xmltest): the index/qemuxml2xml-tests.tsv cases present in the corpus',
-    (corpus) => indexCases(corpus, 'index/qemuxml2xml-tests.tsv', (r) => r.in_corpus === 'yes', () => 'tests/qemuxml2xmloutdata', () => 'tests/qemuxml2argvdata'),
-  ),
+  xml2xmlSuite,
   argvSuite,
 ];
 

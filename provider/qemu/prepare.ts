@@ -49,3 +49,20 @@ export function prepareDomain(def: Domain, caps: QemuCaps, opts: PrepareOptions 
   }
   return def;
 }
+
+/**
+ * What libvirt's formatter leaves out of inactive XML (`virsh dumpxml --inactive`, a defined
+ * domain): the runtime domain id and the backing-chain indexes. Apply before formatDomainXml
+ * when printing a definition rather than a running domain (in place; returns `def`).
+ */
+export function asInactive(def: Domain): Domain {
+  delete def.id;
+  const strip = (b: { index?: number; backingStore?: unknown } | undefined): void => {
+    for (let cur = b; cur; cur = cur.backingStore as typeof b) delete cur.index;
+  };
+  for (const disk of def.devices?.disks ?? []) {
+    strip(disk.backingStore);
+    strip(disk.mirror?.backingStore);
+  }
+  return def;
+}

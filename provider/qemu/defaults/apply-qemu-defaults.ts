@@ -10,7 +10,8 @@
  *     canonicalization, the default CPU model, CPU check mode, NUMA vCPU completion, the
  *     default audio backend;
  *  4. implicit controllers (disk controllers, virtio-serial, CCID) and video;
- *  5. addresses: virtio-serial ports, PCI slots (adding root ports and bridges), USB ports.
+ *  5. addresses: virtio-serial ports, spapr-vio registers, PCI slots (adding root ports and
+ *     bridges), USB ports.
  *
  * Applying it twice changes nothing. Device aliases and firmware autoselection are start-time
  * steps, see aliases.ts and firmware.ts.
@@ -18,13 +19,15 @@
 import type { Domain } from '../../../model/domain/domain';
 import type { QemuCaps } from '../caps';
 import type { QemuDefaultsOptions } from './options';
-import { applyMachineDefaults, canonicalizeMachine } from './machine';
+import { applyFirmwareFeatureDefaults, applyMachineDefaults, canonicalizeMachine, machineName } from './machine';
 import { applyCpuCheckDefault, applyDefaultCpu, applyNumaCpusDefault } from './cpu';
 import { applyControllerDefaults, applyDeviceDefaults } from './device-defaults';
 import { addDefaultAudio, addDefaultDevices } from './default-devices';
-import { addImplicitControllers, addImplicitVideo, applyDiskPlacement, assignControllerIndexes } from './implicit-devices';
+import { addImplicitControllers, addImplicitVideo, applyDiskPlacement, assignControllerIndexes, takeGenericImplicitControllers } from './implicit-devices';
 import { assignVirtioSerialAddresses } from './virtio-serial-addresses';
-import { assignPciAddresses } from './pci-addresses';
+import { assignPciAddresses, normalizePciAddresses } from './pci-addresses';
+import { assignSpaprVioAddresses } from './spapr-vio-addresses';
+import { findController, sortParsedControllers } from './device-list';
 import { assignUsbAddresses } from './usb-addresses';
 
 export interface ApplyQemuDefaultsOptions extends QemuDefaultsOptions {
@@ -39,6 +42,9 @@ export interface ApplyQemuDefaultsOptions extends QemuDefaultsOptions {
 /** Applies libvirt's QEMU post-parse defaults to `def` (in place) and returns it. */
 export function applyQemuDefaults(def: Domain, caps: QemuCaps, opts: ApplyQemuDefaultsOptions = {}): Domain {
   if (def.genid === '' && opts.newGenid) def.genid = opts.newGenid();
+  const impliedByGeneric = takeGenericImplicitControllers(def);
+  sortParsedControllers(def);
+  normalizePciAddresses(def);
   assignControllerIndexes(def);
   applyMachineDefaults(def, caps, opts.hostArch);
 
@@ -50,14 +56,17 @@ export function applyQemuDefaults(def: Domain, caps: QemuCaps, opts: ApplyQemuDe
   applyDefaultCpu(def, caps);
   applyCpuCheckDefault(def);
   applyNumaCpusDefault(def);
+  applyFirmwareFeatureDefaults(def);
   addDefaultAudio(def, opts);
 
   const before = new Set(def.devices?.controllers ?? []);
+  for (const c of impliedByGeneric) if (!findController(def, c.type ?? 'ide', c.index ?? 0)) def.devices?.controllers?.push(c);
   addImplicitControllers(def);
   for (const c of def.devices?.controllers ?? []) if (!before.has(c) && c.type === 'scsi') applyControllerDefaults(def, c, caps);
   addImplicitVideo(def);
 
   assignVirtioSerialAddresses(def);
+  assignSpaprVioAddresses(def, machineName(def).startsWith('pseries'));
   assignPciAddresses(def, caps);
   assignUsbAddresses(def, opts.newDomain ?? false);
   return def;

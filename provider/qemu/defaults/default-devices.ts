@@ -8,7 +8,7 @@ import type { Audio, AudioType } from '../../../model/domain/devices/audio';
 import type { ControllerModel } from '../../../model/domain/devices/controller';
 import type { QemuCaps } from '../caps';
 import { hasFlag } from '../caps';
-import { devicesOf, findController, insertController, maybeAddController } from './device-list';
+import { controllersOf, devicesOf, findController, maybeAddController } from './device-list';
 import { isI440fx, isQ35, isX86, machineName } from './machine';
 import type { QemuDefaultsOptions } from './options';
 
@@ -25,11 +25,10 @@ function q35UsbModel(caps: QemuCaps): ControllerModel | undefined {
 
 /** Adds USB controller `index`; an ICH9 EHCI master comes with its three UHCI companions. */
 function addUsbController(def: Domain, index: number, model: ControllerModel | undefined): void {
-  insertController(def, { type: 'usb', index, ...(model ? { model } : {}) });
+  const list = controllersOf(def);
+  list.push({ type: 'usb', index, ...(model ? { model } : {}) });
   if (model !== 'ich9-ehci1') return;
-  (['ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3'] as const).forEach((m, i) =>
-    insertController(def, { type: 'usb', index, model: m, master: { startport: i * 2 } }),
-  );
+  (['ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3'] as const).forEach((m, i) => list.push({ type: 'usb', index, model: m, master: { startport: i * 2 } }));
 }
 
 function ensureRoot(def: Domain, model: 'pci-root' | 'pcie-root'): void {
@@ -62,6 +61,7 @@ export function addDefaultDevices(def: Domain, caps: QemuCaps): void {
       if (!usbModel) addDefaultUsb = false;
     } else if (isI440fx(def)) {
       addPciRoot = true;
+      if (hasFlag(caps, 'piix3-usb-uhci')) usbModel = 'piix3-uhci';
     }
   }
   addImplicitInputs(def, caps);

@@ -7,6 +7,7 @@
 import type { Domain } from '../../../model/domain/domain';
 import type { Controller } from '../../../model/domain/devices/controller';
 import type { Disk } from '../../../model/domain/devices/disk';
+import type { Graphics } from '../../../model/domain/devices/graphics';
 import type { BackingStore, Encryption, StorageSource } from '../../../model/domain/devices/storage-source';
 import type { QemuCaps } from '../caps';
 import { hasFlag } from '../caps';
@@ -47,17 +48,43 @@ function encryptionEngine(enc: Encryption | undefined): void {
   if (enc && enc.engine === undefined) enc.engine = 'qemu';
 }
 
+/** The TCP port of each network storage protocol when a host gives none (none for rbd and nfs). */
+const DEFAULT_PORT: Readonly<Record<string, number>> = {
+  http: 80,
+  https: 443,
+  ftp: 21,
+  ftps: 990,
+  tftp: 69,
+  sheepdog: 7000,
+  nbd: 10809,
+  ssh: 22,
+  iscsi: 3260,
+  gluster: 24007,
+  vxhs: 9999,
+};
+
+function sourceDefaults(src: StorageSource | undefined): void {
+  if (!src) return;
+  encryptionEngine(src.encryption);
+  const port = DEFAULT_PORT[src.protocol ?? ''];
+  if (port) for (const h of src.hosts ?? []) if ((h.transport ?? 'tcp') === 'tcp' && !h.port) h.port = port;
+}
+
 function sourceChainDefaults(src: StorageSource | undefined, backing: BackingStore | undefined): void {
-  encryptionEngine(src?.encryption);
+  sourceDefaults(src);
   let b = backing;
   while (b) {
-    encryptionEngine(b.source?.encryption);
+    sourceDefaults(b.source);
     b = b.backingStore;
   }
 }
 
 /** Disks use QEMU's block layer (`<driver name='qemu'>`) and raw format unless told otherwise. */
 export function applyDiskDefaults(disk: Disk): void {
+  // An empty CD-ROM or floppy written as a network disk without a source is an empty file disk.
+  if (disk.type === 'network' && (disk.device === 'cdrom' || disk.device === 'floppy') && !disk.source?.protocol) disk.type = 'file';
+  // vhost-user disks live outside QEMU's block layer: they cannot be snapshotted.
+  if (disk.type === 'vhostuser') disk.snapshot ??= 'no';
   const driver = (disk.driver ??= {});
   driver.name ??= 'qemu';
   if (driver.type === undefined && disk.type !== 'volume') driver.type = 'raw';
@@ -89,12 +116,9 @@ export function applyDeviceDefaults(def: Domain, caps: QemuCaps): void {
   }
   for (const v of d.videos ?? []) {
     const m = (v.model ??= { type: x86 ? 'cirrus' : 'virtio' });
-    if (m.type === 'qxl' && m.vgamem === undefined) m.vgamem = 16384;
-  }
-  for (const h of d.hostdevs ?? []) {
-    if ((h.mode ?? 'subsystem') === 'subsystem' && h.type === 'pci') {
-      const drv = (h.driver ??= {});
-      drv.name ??= 'vfio';
+    if (m.type === 'qxl') {
+      m.ram ??= 65536;
+      m.vgamem ??= 16384;
     }
   }
   for (const t of d.tpms ?? []) {
@@ -107,6 +131,34 @@ export function applyDeviceDefaults(def: Domain, caps: QemuCaps): void {
     if (fs.driver?.type !== 'virtiofs' && (fs.type ?? 'mount') === 'mount' && fs.accessmode === undefined) fs.accessmode = 'passthrough';
   }
   if (d.vsock) d.vsock.model ??= 'virtio';
+  for (const g of d.graphics ?? []) applyGraphicsListenDefault(g);
+  for (const list of [d.serials, d.parallels, d.consoles, d.channels]) for (const chr of list ?? []) applyUnixSourceDefault(chr);
+}
+
+/**
+ * A UNIX socket character device without a path gets one generated when the domain starts
+ * (and listens on it); until then its `<source>` says nothing and is not kept.
+ */
+export function applyUnixSourceDefault(chr: { type?: string; sources?: { mode?: string; path?: string }[] }): void {
+  if (chr.type !== 'unix' || !chr.sources) return;
+  const bare = (s: object) => Object.entries(s).every(([k, v]) => k === 'mode' || v === undefined);
+  const kept = chr.sources.filter((s) => s.path !== undefined || !bare(s));
+  if (kept.length !== chr.sources.length) {
+    if (kept.length) chr.sources = kept as typeof chr.sources;
+    else delete chr.sources;
+  }
+}
+
+/**
+ * A VNC or SPICE display without any listen listens on an address (the host default); SPICE
+ * without any port at all does not listen (`<listen type='none'/>`). libvirt applies this
+ * whatever the hypervisor; it is repeated here, idempotently, for models that do not yet.
+ */
+export function applyGraphicsListenDefault(g: Graphics): void {
+  if (g.type !== 'vnc' && g.type !== 'spice') return;
+  if (g.listens?.length || g.listen !== undefined || g.socket !== undefined) return;
+  const spiceWithoutPorts = g.type === 'spice' && !g.port && !g.tlsPort && g.autoport !== 'yes';
+  g.listens = [{ type: spiceWithoutPorts ? 'none' : 'address' }];
 }
 
 const SERIAL_TARGET_MODEL: Readonly<Record<string, 'isa-serial' | 'usb-serial' | 'pci-serial' | 'spapr-vty' | 'sclpconsole' | 'isa-debugcon'>> = {

@@ -28,12 +28,11 @@ export function findController(def: Domain, type: ControllerType, index: number)
 }
 
 /**
- * Inserts a controller where libvirt would: just after the last controller of the same type
- * with a lower index (or before the first with a higher one); at the end when none has its
- * type. A master controller goes before its USB companions of the same index.
+ * Inserts a controller where libvirt's parser puts it: just after the last controller of the
+ * same type with a lower index (or before the first with a higher one); at the end when none has
+ * its type. A master controller goes before its USB companions of the same index.
  */
-export function insertController(def: Domain, ctrl: Controller): void {
-  const list = controllersOf(def);
+export function insertController(list: Controller[], ctrl: Controller): void {
   let at = -1;
   for (let i = list.length - 1; i >= 0; i--) {
     const cur = list[i];
@@ -54,11 +53,24 @@ export function insertController(def: Domain, ctrl: Controller): void {
   else list.splice(at, 0, ctrl);
 }
 
-/** Adds controller `type`/`index` (with `model`) unless one exists; returns the new one. */
+/**
+ * Orders parsed controllers as libvirt's parser does (each inserted with insertController, so
+ * controllers of one type are sorted by index, masters before companions). Controllers libvirt
+ * adds later are appended instead.
+ */
+export function sortParsedControllers(def: Domain): void {
+  const list = def.devices?.controllers;
+  if (!list || list.length < 2) return;
+  const sorted: Controller[] = [];
+  for (const c of list) insertController(sorted, c);
+  list.splice(0, list.length, ...sorted);
+}
+
+/** Appends controller `type`/`index` (with `model`) unless one exists; returns the new one. */
 export function maybeAddController(def: Domain, type: ControllerType, index: number, model?: ControllerModel): Controller | undefined {
   if (findController(def, type, index)) return undefined;
   const ctrl: Controller = { type, index, ...(model ? { model } : {}) };
-  insertController(def, ctrl);
+  controllersOf(def).push(ctrl);
   return ctrl;
 }
 

@@ -9,6 +9,8 @@ import type { Domain } from '../../../model/domain/domain';
 import type { Disk, DiskBus } from '../../../model/domain/devices/disk';
 import type { ControllerType } from '../../../model/domain/devices/controller';
 import { applyVideoDefaults } from '../../../model/domain/devices/video';
+import type { Controller } from '../../../model/domain/devices/controller';
+import { sourceOf } from '../../../model/schema';
 import { devicesOf, maybeAddController } from './device-list';
 
 const USB2_MODELS = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
@@ -151,4 +153,23 @@ export function addImplicitVideo(def: Domain): void {
   if (!d.graphics?.length || d.videos?.length) return;
   d.videos = [{ model: { type: 'cirrus' } }];
   applyVideoDefaults(d.videos, def.type);
+}
+
+const IMPLIED_TYPES = new Set(['scsi', 'fdc', 'ide', 'sata', 'virtio-serial', 'ccid']);
+
+/**
+ * libvirt adds the controllers implied by other devices after the driver's machine defaults, so
+ * a default USB/SATA controller or PCI root comes before them. When the generic pass (which runs
+ * before this one) has already added such controllers to a parsed document, they are taken out
+ * here and put back at the implicit-controller step: controllers that were not in the XML (no
+ * source position) and carry nothing but type and index.
+ */
+export function takeGenericImplicitControllers(def: Domain): Controller[] {
+  const list = def.devices?.controllers;
+  if (!list || !sourceOf(def)) return [];
+  const taken = list.filter(
+    (c) => !sourceOf(c) && IMPLIED_TYPES.has(c.type ?? '') && Object.keys(c).every((k) => k === 'type' || k === 'index' || (c as Record<string, unknown>)[k] === undefined),
+  );
+  if (taken.length) list.splice(0, list.length, ...list.filter((c) => !taken.includes(c)));
+  return taken;
 }

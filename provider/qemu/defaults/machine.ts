@@ -76,3 +76,11 @@ export function canonicalizeMachine(def: Domain, caps: QemuCaps): void {
   const m = findMachine(caps, domainAccel(def), type.machine);
   if (m && m.alias === type.machine) type.machine = m.name;
 }
+
+/** Asking for firmware with enrolled keys implies asking for secure boot. */
+export function applyFirmwareFeatureDefaults(def: Domain): void {
+  const features = def.os.firmwareInfo?.features;
+  if (!features) return;
+  const enrolled = features.find((f) => f.name === 'enrolled-keys');
+  if (enrolled?.enabled === 'yes' && !features.some((f) => f.name === 'secure-boot')) features.push({ enabled: 'yes', name: 'secure-boot' });
+}

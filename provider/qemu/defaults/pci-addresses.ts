@@ -190,6 +190,18 @@ function isRootPort(dev: Addressable): boolean {
   return (dev as Controller).type === 'pci' && (dev as Controller).model === 'pcie-root-port';
 }
 
+/** A PCI address written with some fields left out has them as 0 (libvirt prints all four). */
+export function normalizePciAddresses(def: Domain): void {
+  forEachAddressable(def, (dev) => {
+    const a = dev.address;
+    if (a?.type !== 'pci') return;
+    a.domain ??= 0;
+    a.bus ??= 0;
+    a.slot ??= 0;
+    a.function ??= 0;
+  });
+}
+
 /** Calls `fn` for every device of the domain that has an address slot. */
 export function forEachAddressable(def: Domain, fn: (dev: Addressable) => void): void {
   const d = def.devices as Record<string, unknown> | undefined;
