@@ -4,6 +4,7 @@
  * libvirt's fake test host; the executor feeds it the real host's facts).
  */
 import type { QemuCaps } from '../caps';
+import type { Sysinfo } from '../../../model/domain/sysinfo';
 import type { ArgvSecrets } from './secret-object';
 import type { ArgvStoragePools } from './storage/pool-volume';
 
@@ -25,6 +26,8 @@ export interface ArgvHost {
   readonly systemPageSizeKiB: number;
   /** Host CPU model facts for host-model/host-passthrough where needed. */
   readonly hostCpuModel?: string;
+  /** The host's SMBIOS data (dmidecode), for `<smbios mode='host'>`. */
+  readonly smbios?: Sysinfo;
   /**
    * The message for a NUMA node the host lacks (libvirt: `NUMA node N is unavailable`); the
    * conformance harness substitutes libvirt's test mock text.

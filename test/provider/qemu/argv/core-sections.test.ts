@@ -6,6 +6,8 @@
 import { fixtureContext, parseDomain, coreArgs } from './argv-fixture';
 import { buildQemuCommandLine } from '../../../../provider/qemu/argv/build';
 import { QemuConfigError } from '../../../../provider/qemu/validate/errors';
+import { startupSetAction } from '../../../../provider/qemu/argv/startup-actions';
+import { FIXTURE_CAPS } from './argv-fixture';
 
 const NOW = 1700000000; // 2023-11-14T22:13:20Z
 
@@ -405,5 +407,37 @@ QEMU_FOO='bar baz' \\
     const d = parseDomain(XML['numa-hugepages']);
     const ctx = fixtureContext(d.name);
     expect(buildQemuCommandLine(d, ctx).toArgsFile()).toBe(buildQemuCommandLine(d, ctx).toArgsFile());
+  });
+
+  it('SMBIOS tables from <sysinfo> in libvirt order with commas doubled, and fw_cfg entries', () => {
+    const xml = `<domain type='qemu'><name>s</name><memory unit='MiB'>64</memory>
+  <sysinfo type='smbios'>
+    <bios><entry name='vendor'>LENOVO</entry><entry name='version'>6FET82WW (3.12 )</entry></bios>
+    <system><entry name='product'>Virt,Manager</entry><entry name='manufacturer'>Fedora</entry><entry name='family'>Red Hat</entry></system>
+    <baseBoard><entry name='manufacturer'>Lenovo</entry><entry name='location'>Not Available</entry></baseBoard>
+    <oemStrings><entry>myappname:some arbitrary data</entry><entry>otherappname:more arbitrary data</entry></oemStrings>
+  </sysinfo>
+  <sysinfo type='fwcfg'>
+    <entry name='opt/com.example/name'>example value</entry>
+    <entry name='opt/com.coreos/config' file='/tmp/provision.ign'/>
+  </sysinfo>
+  <os><type arch='x86_64' machine='pc'>hvm</type><smbios mode='sysinfo'/></os></domain>`;
+    expect(linesBetween(args(xml), '-smbios', '-fw_cfg name=opt/com.coreos')).toBe(
+      [
+        "-smbios 'type=0,vendor=LENOVO,version=6FET82WW (3.12 )' \\",
+        "-smbios 'type=1,manufacturer=Fedora,product=Virt,,Manager,family=Red Hat' \\",
+        "-smbios 'type=2,manufacturer=Lenovo,location=Not Available' \\",
+        "-smbios 'type=11,value=myappname:some arbitrary data,value=otherappname:more arbitrary data' \\",
+        "-fw_cfg 'name=opt/com.example/name,string=example value' \\",
+        '-fw_cfg name=opt/com.coreos/config,file=/tmp/provision.ign \\',
+      ].join('\n'),
+    );
+  });
+
+  it('asks QEMU to turn a guest reboot into a shutdown only for <on_reboot>destroy</on_reboot>', () => {
+    const d = parseDomain(XML.minimal);
+    expect(startupSetAction(d, FIXTURE_CAPS)).toBeUndefined();
+    d.onReboot = 'destroy';
+    expect(startupSetAction(d, FIXTURE_CAPS)).toEqual({ reboot: 'shutdown' });
   });
 });
