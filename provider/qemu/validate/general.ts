@@ -88,6 +88,18 @@ function validateFirmware(def: Domain): void {
   }
 }
 
+/** vCPU count against the machine's limit and the `<topology>`. */
+function validateVcpus(def: Domain, caps: QemuCaps): void {
+  const max = def.vcpu?.count ?? 1;
+  const accel = def.type === 'kvm' ? 'kvm' : 'tcg';
+  const machine = def.os?.type.machine !== undefined ? findMachine(caps, accel, def.os.type.machine) : undefined;
+  if (machine && machine.maxCpus > 0 && max > machine.maxCpus) {
+    throw unsupported(`Maximum CPUs greater than specified machine type limit ${machine.maxCpus}`);
+  }
+  const t = def.cpu?.topology;
+  if (t && t.sockets * (t.dies ?? 1) * t.cores * t.threads !== max) throw plain("CPU topology doesn't match maximum vcpu count");
+}
+
 function validateFeatures(def: Domain): void {
   const smm = def.features?.smm;
   if (smm?.tseg !== undefined) {
@@ -111,5 +123,6 @@ export function validateGeneral(def: Domain, caps: QemuCaps, _ctx: ArgvContext):
   validateFirmware(def);
   validateHugepages(def);
   validateBoot(def);
+  validateVcpus(def, caps);
   validateFeatures(def);
 }
