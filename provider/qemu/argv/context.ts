@@ -64,6 +64,12 @@ export interface ArgvHost {
    * media changes); libvirt's test harness treats only `/dev/cdrom` as one. Absent: none is.
    */
   readonly isCdrom?: (path: string) => boolean;
+  /**
+   * The host bus and device number of the USB device with this vendor and product id (4 hex
+   * digits each), for `<hostdev type='usb'>` that names the device by ids; undefined when no
+   * such device is plugged in.
+   */
+  readonly findUsbDevice?: (vendor: number, product: number) => { readonly bus: number; readonly device: number } | undefined;
 }
 
 /** Where per-domain files live on the host. libvirt's test harness uses /tmp/lib/domain--1-NAME. */

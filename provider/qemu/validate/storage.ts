@@ -143,7 +143,17 @@ function checkHostdevs(def: Domain): void {
 
 function checkFilesystems(def: Domain): void {
   for (const fs of def.devices?.filesystems ?? []) {
-    if (fs.driver?.type === 'virtiofs' && fs.readonly) throw unsupported('virtiofs does not yet support read-only mode');
+    if ((fs.type ?? 'mount') !== 'mount') throw unsupported('only supports mount filesystem type');
+    const driver = fs.driver?.type ?? 'path';
+    if (driver !== 'path' && driver !== 'handle' && driver !== 'virtiofs') throw unsupported('Filesystem driver type not supported');
+    if (driver === 'virtiofs') {
+      if (fs.readonly) throw unsupported('virtiofs does not yet support read-only mode');
+      if (fs.accessmode && fs.accessmode !== 'passthrough') throw unsupported('virtiofs only supports passthrough accessmode');
+      if (fs.driver?.wrpolicy) throw unsupported('virtiofs does not support wrpolicy');
+      if (fs.multidevs && fs.multidevs !== 'default') throw unsupported('virtiofs does not support multidevs');
+    } else if ((fs.fmode || fs.dmode) && fs.accessmode !== 'mapped') {
+      throw unsupported('fmode and dmode must be used with accessmode=mapped');
+    }
   }
 }
 

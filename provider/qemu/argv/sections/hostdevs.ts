@@ -63,8 +63,23 @@ function mdevProps(def: Domain, h: Hostdev): Record<string, unknown> {
   return props;
 }
 
-function usbProps(def: Domain, h: Hostdev): Record<string, unknown> {
+/** Host bus/device of a USB hostdev: its `<address>`, or the device found by vendor/product id. */
+function usbHostAddress(h: Hostdev, ctx: ArgvContext): { bus?: number; device?: number } | undefined {
   const a = h.source?.address;
+  if (a && (a.bus || a.device)) return a;
+  const vendor = h.source?.vendor?.id;
+  const product = h.source?.product?.id;
+  if (vendor === undefined || product === undefined) return undefined;
+  const found = ctx.host.findUsbDevice?.(vendor, product);
+  if (!found) {
+    const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+    throw internalError(`Did not find USB device ${hex4(vendor)}:${hex4(product)}`);
+  }
+  return found;
+}
+
+function usbProps(def: Domain, h: Hostdev, ctx: ArgvContext): Record<string, unknown> {
+  const a = usbHostAddress(h, ctx);
   if (!a || (!a.bus && !a.device)) throw internalError('USB host device is missing bus/device information');
   const pad = (n: number | undefined) => String(n ?? 0).padStart(3, '0');
   const props: Record<string, unknown> = { driver: 'usb-host', hostdevice: `/dev/bus/usb/${pad(a.bus)}/${pad(a.device)}`, id: h.alias?.name };
@@ -140,7 +155,7 @@ export function buildHostdevs(cmd: QemuCommandLine, def: Domain, ctx: ArgvContex
         addDeviceJson(cmd, def, mdevProps(def, h));
         break;
       case 'usb':
-        addDeviceJson(cmd, def, usbProps(def, h));
+        addDeviceJson(cmd, def, usbProps(def, h, ctx));
         break;
       case 'scsi': {
         const backend = `libvirt-${ids.hostdevs.get(h) ?? 0}-backend`;

@@ -38,6 +38,16 @@ describe('hostdevs section', () => {
     ]);
   });
 
+  it('finds a USB device named by vendor and product on the host', () => {
+    const def = domainWith(`${BASE}
+      <hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source><alias name='hostdev0'/><address type='usb' bus='0' port='2'/></hostdev>`);
+    const withUsb = { ...host, findUsbDevice: (v: number, p: number) => (v === 0x1234 && p === 0xbeef ? { bus: 3, device: 17 } : undefined) };
+    expect(runSection(buildHostdevs, def, testCtx({ host: withUsb }))).toEqual([
+      `-device {"driver":"usb-host","hostdevice":"/dev/bus/usb/003/017","id":"hostdev0","bus":"usb.0","port":"2"}`,
+    ]);
+    expect(() => runSection(buildHostdevs, def, testCtx({ host }))).toThrow('internal error: Did not find USB device 1234:beef');
+  });
+
   it('passes vhost-scsi targets with the vhost fd', () => {
     const def = domainWith(`${BASE}
       <hostdev mode='subsystem' type='scsi_host' managed='no' model='virtio-transitional'><source protocol='vhost' wwpn='naa.5123456789abcde0'/><alias name='hostdev0'/>${pci(0, 6)}</hostdev>`);
