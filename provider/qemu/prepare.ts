@@ -14,15 +14,16 @@ import { parseDomainXml, type Domain } from '../../model/domain/domain';
 import { applyDomainDefaults } from '../../model/domain/defaults';
 import type { QemuCaps } from './caps';
 import type { ArgvContext } from './argv/context';
-import { applyQemuDefaults, assignAliases, selectFirmware, type QemuDefaultsOptions } from './defaults';
+import { applyQemuDefaults, assignAliases, selectFirmware, type ApplyQemuDefaultsOptions } from './defaults';
 import { validateQemuDomain } from './validate';
 
-export interface PrepareOptions extends QemuDefaultsOptions {
+export interface PrepareOptions extends ApplyQemuDefaultsOptions {
   /** Generates the UUID of a domain that has none (and the id of `<genid/>` unless newGenid is given). */
   readonly newUuid?: () => string;
   /**
-   * Also run the start-time steps libvirt does when launching (firmware autoselection, device
-   * aliases). Off for `define`-style uses (xml2xml, domxml-format), on for the argv builder.
+   * Also run the start-time steps libvirt does when launching (firmware autoselection and the
+   * default UEFI variable store, device aliases, USB ports for every USB device). Off for
+   * `define`-style uses (xml2xml, domxml-format), on for the argv builder and the executor.
    */
   readonly launch?: boolean;
   /** Runs libvirt's QEMU validation against this context (caps, host facts) after the defaults. */
@@ -41,10 +42,10 @@ export function prepareDomainXml(xml: string, caps: QemuCaps, opts: PrepareOptio
 export function prepareDomain(def: Domain, caps: QemuCaps, opts: PrepareOptions = {}): Domain {
   applyDomainDefaults(def, opts.newUuid ? { newUuid: opts.newUuid } : {});
   const newGenid = opts.newGenid ?? opts.newUuid;
-  applyQemuDefaults(def, caps, newGenid ? { ...opts, newGenid } : opts);
+  applyQemuDefaults(def, caps, { ...opts, ...(newGenid ? { newGenid } : {}), newDomain: opts.newDomain ?? !!opts.launch });
   if (opts.validateWith) validateQemuDomain(def, caps, opts.validateWith);
   if (opts.launch) {
-    selectFirmware(def, caps, opts.firmware ?? []);
+    selectFirmware(def, caps, opts.firmware ?? [], opts.config);
     assignAliases(def);
   }
   return def;
