@@ -22,6 +22,7 @@ import { lookupSecret, secretObjectProps } from '../secret-object';
 import { iscsiProps } from '../storage/blockdev';
 import { storageIds } from '../storage/storage-ids';
 import { internalError, unsupported } from '../../validate/errors';
+import { buildHostdevInterfaces } from './networks';
 
 const hex = (n: number | undefined, w: number) => (n ?? 0).toString(16).padStart(w, '0');
 
@@ -145,6 +146,8 @@ function vhostScsiProps(def: Domain, h: Hostdev, ctx: ArgvContext): Record<strin
 
 export function buildHostdevs(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
   const ids = storageIds(def, state);
+  // libvirt lists the VFs of hostdev interfaces first among the host devices.
+  buildHostdevInterfaces(cmd, def);
   for (const h of def.devices?.hostdevs ?? []) {
     if ((h.mode ?? 'subsystem') !== 'subsystem') continue;
     switch (h.type) {

@@ -261,6 +261,36 @@ export function nicDeviceProps(def: Domain, iface: Interface, alias: string, ind
   return addRomProps(props, iface.rom);
 }
 
+/**
+ * The VF of a `hostdev` interface, as the hostdev section puts it first among the host devices
+ * (libvirt keeps it in its hostdev list ahead of the `<hostdev>` elements):
+ *   {"driver":"vfio-pci","host":"0000:03:07.1","id":"hostdev0","bootindex":1,
+ *    "failover_pair_id":"ua-backup0","bus":"pci.0","addr":"0x2"}
+ * The MAC address and VLAN are set on the VF by the host, not by QEMU.
+ */
+export function hostdevInterfaceProps(def: Domain, iface: Interface, alias: string, index: number): Record<string, unknown> {
+  const a = iface.source?.hostAddress;
+  if (a?.type === 'usb') throw unsupported('USB network interfaces of type hostdev are not supported');
+  const hex = (n: number | undefined, w: number) => (n ?? 0).toString(16).padStart(w, '0');
+  const props: Record<string, unknown> = {
+    driver: 'vfio-pci',
+    host: `${hex(a?.domain, 4)}:${hex(a?.bus, 2)}:${hex(a?.slot, 2)}.${(a?.function ?? 0).toString(16)}`,
+    id: alias,
+  };
+  put(props, 'bootindex', netBootIndex(def, iface, index));
+  if (iface.teaming?.type === 'transient' && iface.teaming.persistent) props.failover_pair_id = iface.teaming.persistent;
+  addAddressProps(props, def, iface);
+  return addRomProps(props, iface.rom);
+}
+
+/** `-device` of every hostdev interface, in domain order (called by the hostdev section). */
+export function buildHostdevInterfaces(cmd: QemuCommandLine, def: Domain): void {
+  (def.devices?.interfaces ?? []).forEach((iface, i) => {
+    if (iface.type !== 'hostdev') return;
+    addDeviceJson(cmd, def, hostdevInterfaceProps(def, iface, iface.alias?.name ?? `hostdev${i}`, i));
+  });
+}
+
 export function buildNetworks(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
   (def.devices?.interfaces ?? []).forEach((iface, i) => {
     const type = iface.type ?? 'user';

@@ -1,4 +1,5 @@
-import { buildNetworks } from '../../../../provider/qemu/argv/sections/networks';
+import { buildNetworks, buildHostdevInterfaces } from '../../../../provider/qemu/argv/sections/networks';
+import { QemuCommandLine } from '../../../../provider/qemu/argv/command-line';
 import { domainWith, runSection } from './storage-fixture';
 import { harnessCtx, virtformCtx } from './device-fixture';
 import { parseDomainXml } from '../../../../model/domain/domain';
@@ -153,6 +154,20 @@ describe('networks section', () => {
     expect(runSection(buildNetworks, def, harnessCtx()).filter((a) => a.startsWith('-device'))).toEqual([
       `-device {"driver":"virtio-net-pci","netdev":"hostnet0","id":"net0","mac":"00:11:22:33:44:11","bootindex":2,"bus":"pci.0","addr":"0x3"}`,
       `-device {"driver":"virtio-net-pci","netdev":"hostnet1","id":"net1","mac":"00:11:22:33:44:22","bus":"pci.0","addr":"0x4"}`,
+    ]);
+  });
+
+  it('gives the hostdev section the VF of a hostdev interface, with the network boot index and failover pair', () => {
+    const def = parseDomainXml(`<domain type='kvm'><name>guest</name><memory unit='KiB'>219100</memory>
+      <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os><devices>${ROOT}
+      <interface type='hostdev' managed='yes'><mac address='00:11:22:33:44:55'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x07' function='0x1'/></source>
+        <teaming type='transient' persistent='ua-backup0'/><alias name='hostdev0'/>${pci(5)}</interface>
+      </devices></domain>`);
+    const cmd = new QemuCommandLine('/usr/bin/qemu-system-x86_64');
+    buildHostdevInterfaces(cmd, def);
+    expect(cmd.args).toEqual([
+      '-device',
+      `{"driver":"vfio-pci","host":"0000:03:07.1","id":"hostdev0","bootindex":1,"failover_pair_id":"ua-backup0","bus":"pci.0","addr":"0x5"}`,
     ]);
   });
 });
