@@ -17,7 +17,8 @@
  * OpenGL displays without a render node use the host's first DRM render node.
  *
  * Passwords never appear here: they are set over QMP after QEMU starts (`password=on` only
- * says one is required).
+ * says one is required; a SPICE server keeps ticketing on until the launcher sets a password,
+ * possibly empty, with `set_password`).
  *
  * Owner: devices engineer.
  */
@@ -203,9 +204,6 @@ function spiceArgs(cmd: QemuCommandLine, g: Graphics, ctx: ArgvContext): void {
     if (dir) cmd.setEnv('SASL_CONF_PATH', dir);
   }
   if (g.mouse?.mode) opts.push(`agent-mouse=${g.mouse.mode === 'client' ? 'on' : 'off'}`);
-  if (g.passwd === undefined && configString(ctx, 'spicePassword') === undefined && configFlag(ctx, 'spiceDisableTicketing')) {
-    opts.push('disable-ticketing=on');
-  }
   if (hasSecure) opts.push(`x509-dir=${qemuOptEscape(configString(ctx, 'spiceTLSx509certdir') ?? '/etc/pki/libvirt-spice')}`);
   switch (g.defaultMode) {
     case 'secure':
