@@ -10,6 +10,7 @@ import type { Domain } from './domain';
 import type { Cpu, NumaCell } from './cpu';
 import type { Clock } from './clock';
 import type { XmlElement } from '../xml/dom';
+import { libvirtDiskOrder } from './devices/disk-order';
 
 export interface DomainDefaultsOptions {
   /**
@@ -34,7 +35,15 @@ export function applyDomainDefaults(domain: Domain, opts: DomainDefaultsOptions 
   domain.onReboot ??= 'restart';
   domain.onCrash ??= 'destroy';
   applySeclabelDefaults(domain);
+  applyDiskOrder(domain);
   return domain;
+}
+
+/** Disks in libvirt's order (see devices/disk-order.ts); the array is reordered in place. */
+function applyDiskOrder(domain: Domain): void {
+  const disks = domain.devices?.disks;
+  if (!disks || disks.length < 2) return;
+  disks.splice(0, disks.length, ...libvirtDiskOrder(disks));
 }
 
 /**

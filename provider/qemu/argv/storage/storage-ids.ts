@@ -15,6 +15,9 @@ import type { Disk } from '../../../../model/domain/devices/disk';
 import type { Hostdev } from '../../../../model/domain/devices/hostdev';
 import type { BackingStore } from '../../../../model/domain/devices/storage-source';
 import type { ArgvState } from '../build';
+import { libvirtDiskOrder } from '../../../../model/domain/devices/disk-order';
+
+export { diskNameIndex, libvirtDiskOrder } from '../../../../model/domain/devices/disk-order';
 
 /** One image of a disk's chain: the disk itself (its top image) or one of its backing stores. */
 export type ChainElement = Disk | BackingStore;
@@ -30,39 +33,6 @@ export interface StorageIds {
 
 /** The `ArgvState.notes` key the assignment is kept under (shared by the disk and hostdev sections). */
 export const STORAGE_IDS_NOTE = 'storage.ids';
-
-/**
- * The index of a disk target name: `hda`/`sda`/`vda`/`fda`/`xvda` → 0, `vdz` → 25, `vdaa` → 26
- * (letters after the prefix, bijective base 26); -1 when the name has no such letters.
- */
-export function diskNameIndex(dev: string | undefined): number {
-  const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dev ?? '');
-  if (!m) return -1;
-  let idx = 0;
-  for (const ch of m[1]) idx = idx * 26 + (ch.charCodeAt(0) - 96);
-  return idx - 1;
-}
-
-/**
- * The disks in the order libvirt keeps them: each disk, as read, goes right before the first
- * following-bus disk with a higher target index, or right after the last disk of its bus, or at
- * the end when its bus has no disk yet. The command line follows this order, and so do storage
- * numbers and boot indexes. (Idempotent: already ordered disks stay as they are.)
- */
-export function libvirtDiskOrder(disks: readonly Disk[]): Disk[] {
-  const out: Disk[] = [];
-  for (const disk of disks) {
-    let insertAt = -1;
-    for (let i = out.length - 1; i >= 0; i--) {
-      if (out[i].target?.bus !== disk.target?.bus) continue;
-      if (diskNameIndex(out[i].target?.dev) > diskNameIndex(disk.target?.dev)) insertAt = i;
-      else if (insertAt === -1) insertAt = i + 1;
-    }
-    if (insertAt === -1) out.push(disk);
-    else out.splice(insertAt, 0, disk);
-  }
-  return out;
-}
 
 /** The chain of `disk`, top first: the disk, then each backing store that names an image. */
 export function chainElements(disk: Disk): ChainElement[] {
