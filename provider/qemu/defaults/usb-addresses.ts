@@ -123,6 +123,8 @@ export function assignUsbAddresses(def: Domain, newDomain: boolean): void {
   }
   for (const { dev, hub } of devs) {
     if (hasUsbAddress(dev)) continue;
+    // A device with another kind of address keeps it; validation rejects it with libvirt's message.
+    if (dev.address && dev.address.type !== 'usb') continue;
     let placed = false;
     for (const b of order) {
       const root = buses.get(b) as Hub;
