@@ -16,6 +16,7 @@ import type { Audio, AudioStream, AudioType } from '../../../../model/domain/dev
 import type { QemuCommandLine } from '../command-line';
 import type { ArgvContext } from '../context';
 import type { ArgvState } from '../build';
+import { internalError } from '../../validate/errors';
 
 /** QEMU's `-audiodev driver=` for each libvirt backend type. */
 const QEMU_DRIVER: Record<AudioType, string> = {
@@ -39,7 +40,7 @@ export function audiodevId(def: Domain, _ctx: ArgvContext, id: number | undefine
   const audios = def.devices?.audios ?? [];
   if (!audios.length) return undefined;
   const a = id === undefined || id === 0 ? audios[0] : audios.find((x) => x.id === id);
-  if (!a) throw new Error('internal error: unable to find audio backend for sound device');
+  if (!a) throw internalError('unable to find audio backend for sound device');
   return `audio${a.id}`;
 }
 
