@@ -81,10 +81,25 @@ export const CapabilitiesFeature = X.element({
 
 export const Apic = X.element({ eoi: X.attr(X.onOff()) });
 
-/** System Management Mode; `tseg` (MiB) sizes the extended TSEG on q35. */
+/**
+ * `<tseg>`: kept in KiB (any unit on input, MiB by default) so that a size that is not whole
+ * MiB survives parsing for validation to reject; printed in whole MiB with `unit='MiB'` as
+ * libvirt does.
+ */
+function tsegCodec(): X.ElementCodec<ReturnType<typeof X.scaled>['schema']> {
+  const kib = X.scaled({ canonical: 'KiB', defaultUnit: 'MiB' });
+  return {
+    ...kib,
+    write(w, name, v) {
+      w.text(name, Math.floor(v / 1024), [['unit', 'MiB']]);
+    },
+  };
+}
+
+/** System Management Mode; `tseg` (KiB) sizes the extended TSEG on q35. */
 export const Smm = X.element({
   state: X.attr(X.onOff()),
-  tseg: X.childValue(X.scaled({ canonical: 'MiB', defaultUnit: 'MiB' })),
+  tseg: X.childValue(tsegCodec()),
 });
 export type Smm = Static<typeof Smm>;
 

@@ -104,6 +104,7 @@ function validateFeatures(def: Domain): void {
   const smm = def.features?.smm;
   if (smm?.tseg !== undefined) {
     if (!isQ35Machine(def)) throw unsupported('SMM TSEG is only supported with q35 machine type');
+    if (smm.tseg % 1024 !== 0) throw unsupported('SMM TSEG size must be divisible by 1 MiB');
   }
 }
 

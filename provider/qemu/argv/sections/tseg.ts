@@ -12,5 +12,5 @@ import type { ArgvState } from '../build';
 export function buildTseg(cmd: QemuCommandLine, def: Domain, _ctx: ArgvContext, _state: ArgvState): void {
   const tseg = def.features?.smm?.tseg;
   if (tseg === undefined) return;
-  cmd.add('-global', `mch.extended-tseg-mbytes=${Math.floor(tseg)}`);
+  cmd.add('-global', `mch.extended-tseg-mbytes=${Math.floor(tseg / 1024)}`);
 }

@@ -30,6 +30,7 @@ describe('validateGeneral', () => {
     ['NVRAM with a stateless loader', os(`<loader stateless='yes' readonly='yes' type='pflash'>/c.fd</loader><nvram>/v.fd</nvram>`), {}, 'NVRAM is not permitted when loader is stateless'],
     ['an NVRAM template with a stateless loader', os(`<loader stateless='yes' readonly='yes' type='pflash'>/c.fd</loader><nvram template='/t.fd'/>`), {}, 'NVRAM template is not permitted when loader is stateless'],
     ['a TSEG on i440fx', `${os()}<features><smm state='on'><tseg unit='MiB'>48</tseg></smm></features>`, {}, 'unsupported configuration: SMM TSEG is only supported with q35 machine type'],
+    ['a TSEG that is not whole MiB', `${os('', 'q35')}<features><smm state='on'><tseg unit='KiB'>12345</tseg></smm></features>`, {}, 'unsupported configuration: SMM TSEG size must be divisible by 1 MiB'],
     ['a hugepage nodeset naming a missing NUMA cell', `<memoryBacking><hugepages><page size='2048' unit='KiB' nodeset='1'/></hugepages></memoryBacking>${os()}<cpu><numa><cell id='0' cpus='0' memory='65536' unit='KiB'/></numa></cpu>`, {}, 'hugepages: node 1 not found'],
     ['more vCPUs than the machine takes', `<vcpu>300</vcpu>${os()}`, {}, 'unsupported configuration: Maximum CPUs greater than specified machine type limit 255'],
     ['a topology that does not add up to the vCPU count', `<vcpu>4</vcpu>${os()}<cpu><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>`, {}, "CPU topology doesn't match maximum vcpu count"],
