@@ -12,7 +12,8 @@
  *    harness strips them from "latest" caps, so `pc`/`q35` stay as written);
  *  - qemu.conf settings and environment per case from the index (`state_changes_in_effect`),
  *    on top of the harness base settings (fake-host.ts);
- *  - `<genid/>` gets the id libvirt's mocked random generator produces.
+ *  - `<genid/>` gets the id libvirt's mocked random generator produces;
+ *  - the driver's state directory is /tmp/lib.
  */
 import * as path from 'path';
 import { formatDomainXml, parseDomainXml, validateDomain } from '../../model/domain/domain';
@@ -28,6 +29,9 @@ const INDEX = 'index/qemuxml2xml-tests.tsv';
 const IN = 'tests/qemuxml2argvdata';
 const OUT = 'tests/qemuxml2xmloutdata';
 const LATEST_X86_64_CAPS = 'tests/qemucapabilitiesdata/caps_8.0.0.x86_64.xml';
+
+/** The QEMU driver's state directory in libvirt's test harness. */
+export const TEST_LIB_DIR = '/tmp/lib';
 
 /** The generation id libvirt's test harness generates (its random bytes are 0x00, 0x01, ...). */
 export const TEST_GENID = '00010203-0405-4607-8809-0a0b0c0d0e0f';
@@ -58,9 +62,10 @@ export function xml2xml(xml: string, file: string, caps: QemuCaps, settings: { c
   const def = parseDomainXml(xml, file);
   prepareDomain(def, caps, {
     hostArch: 'x86_64',
-    config: settings.config as QemuDriverConfig,
+    config: { libDir: TEST_LIB_DIR, ...settings.config } as QemuDriverConfig,
     env: settings.env,
     newGenid: () => TEST_GENID,
+    inactive: !active,
   });
   const issues = validateDomain(def);
   if (issues.length) throw new ModelError(issues);

@@ -29,6 +29,7 @@ import { assignPciAddresses, normalizePciAddresses } from './pci-addresses';
 import { assignSpaprVioAddresses } from './spapr-vio-addresses';
 import { findController, sortParsedControllers } from './device-list';
 import { assignUsbAddresses } from './usb-addresses';
+import { dropGeneratedPaths } from './internal-paths';
 
 export interface ApplyQemuDefaultsOptions extends QemuDefaultsOptions {
   /**
@@ -57,6 +58,7 @@ export function applyQemuDefaults(def: Domain, caps: QemuCaps, opts: ApplyQemuDe
   applyCpuCheckDefault(def);
   applyNumaCpusDefault(def);
   applyFirmwareFeatureDefaults(def);
+  if (opts.inactive ?? true) dropGeneratedPaths(def, opts.config);
   addDefaultAudio(def, opts);
 
   const before = new Set(def.devices?.controllers ?? []);

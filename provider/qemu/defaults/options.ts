@@ -23,6 +23,8 @@ export interface QemuDriverConfig {
   readonly vncAutoUnixSocket?: boolean;
   /** `nvram_dir`-derived: where per-domain UEFI variable stores are created. Default /var/lib/libvirt/qemu/nvram. */
   readonly nvramDir?: string;
+  /** The driver's state directory (libvirt: /var/lib/libvirt/qemu); paths libvirt generates live under it. */
+  readonly libDir?: string;
 }
 
 export interface QemuDefaultsOptions {
@@ -44,6 +46,13 @@ export interface QemuDefaultsOptions {
    * (see loadFirmwareDescriptors). Only used by firmware autoselection (prepare for launch).
    */
   readonly firmware?: readonly FirmwareDescriptor[];
+  /**
+   * The definition is loaded as a definition (libvirt's "inactive" parse; the default): runtime
+   * leftovers such as generated socket paths are dropped. False when loading a running
+   * domain's live XML.
+   */
+  readonly inactive?: boolean;
 }
 
 export const DEFAULT_NVRAM_DIR = '/var/lib/libvirt/qemu/nvram';
+export const DEFAULT_LIB_DIR = '/var/lib/libvirt/qemu';
