@@ -136,7 +136,7 @@ const VIDEO_FLAG: Readonly<Record<string, string>> = {
   ramfb: 'ramfb',
 };
 
-function validateVideo(def: Domain, video: Video, primary: boolean, caps: QemuCaps): void {
+function validateVideo(video: Video, primary: boolean, caps: QemuCaps): void {
   const m = video.model;
   if (!m) throw internalError('missing video model and cannot determine default');
   if (m.type === 'none') return;
@@ -162,14 +162,13 @@ function validateVideo(def: Domain, video: Video, primary: boolean, caps: QemuCa
   if (m.acceleration?.accel3d === 'yes') {
     if (m.type !== 'virtio') throw unsupported(`${m.type} 3d acceleration is not supported`);
   }
-  void def;
 }
 
 function validateVideos(def: Domain, caps: QemuCaps): void {
   const videos = def.devices?.videos ?? [];
   const real = videos.filter((v) => v.model?.type !== 'none');
   const primary = real.find((v) => v.model?.primary === 'yes') ?? real[0];
-  for (const v of videos) validateVideo(def, v, v === primary, caps);
+  for (const v of videos) validateVideo(v, v === primary, caps);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +256,7 @@ const VIRTIO_NET_MODELS = new Set(['virtio', 'virtio-transitional', 'virtio-non-
 /** Interface types whose host side is a tap device libvirt can be told the path of. */
 const TAP_TYPES = new Set(['ethernet', 'bridge', 'network', 'direct']);
 
-function validateInterface(def: Domain, iface: Interface, caps: QemuCaps): void {
+function validateInterface(iface: Interface, caps: QemuCaps): void {
   const type = iface.type ?? 'user';
   const mac = iface.mac?.address ?? '';
   if (iface.backend?.tap !== undefined && !TAP_TYPES.has(type)) {
@@ -292,8 +291,8 @@ function validateInterface(def: Domain, iface: Interface, caps: QemuCaps): void 
     if ((d?.rss !== undefined || d?.rssHashReport !== undefined) && !has(caps, 'virtio-net.rss')) {
       throw unsupported('virtio rss is not supported with this QEMU binary');
     }
-  } else if (iface.type !== 'hostdev') {
-    if (d?.name === 'vhost' && model !== undefined) throw unsupported('vhost-net is only supported for virtio network interfaces');
+  } else if (TAP_TYPES.has(type) && d?.name === 'vhost') {
+    throw unsupported('vhost-net is only supported for virtio network interfaces');
   }
   if (iface.teaming?.type === 'transient' && type !== 'hostdev') {
     throw unsupported("interface type 'hostdev' is required for teaming type 'transient'");
@@ -301,7 +300,6 @@ function validateInterface(def: Domain, iface: Interface, caps: QemuCaps): void 
   if (iface.teaming?.type === 'persistent' && !virtio) {
     throw unsupported("virtio model is required for teaming type 'persistent'");
   }
-  void def;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,7 +564,7 @@ function validateNvram(def: Domain): void {
 
 export function validateDevices(def: Domain, caps: QemuCaps, ctx: ArgvContext): void {
   const d = def.devices ?? {};
-  for (const iface of d.interfaces ?? []) validateInterface(def, iface, caps);
+  for (const iface of d.interfaces ?? []) validateInterface(iface, caps);
   validateSounds(def, caps);
   validateVideos(def, caps);
   validateSmartcards(def, caps);
