@@ -15,6 +15,7 @@ import type { QemuCaps } from '../caps';
 import type { ArgvContext } from '../argv/context';
 import { libvirtDiskOrder } from '../argv/storage/storage-ids';
 import { QemuConfigError, internalError, unsupported, xmlError } from './errors';
+import { validateControllers } from './controllers';
 
 /** What libvirt prints for a disk's source in messages: its path, device, dir or network name. */
 function diskSourceText(disk: Disk): string {
@@ -157,7 +158,8 @@ function checkFilesystems(def: Domain): void {
   }
 }
 
-export function validateStorage(def: Domain, _caps: QemuCaps, _ctx: ArgvContext): void {
+export function validateStorage(def: Domain, caps: QemuCaps, _ctx: ArgvContext): void {
+  validateControllers(def, caps);
   for (const disk of def.devices?.disks ?? []) if (!disk.target || disk.target.dev === undefined) checkDisk(disk);
   checkCollisions(def);
   for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) checkDisk(disk);

@@ -33,10 +33,11 @@ describe('storage validation (libvirt messages)', () => {
       "unsupported configuration: Found duplicate drive address for disk with target name 'sda' controller='0' bus='0' target='0' unit='0'",
     );
     const hostdev = `<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host2'/><address bus='0' target='0' unit='1'/></source>${addr}</hostdev>`;
+    const hostdev2 = `<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host2'/><address bus='0' target='0' unit='2'/></source>${addr}</hostdev>`;
     expect(errorOf(disk(`<source file='/a'/><target dev='sda' bus='scsi'/>${addr}`) + hostdev)).toBe(
       "unsupported configuration: using disk target name 'sda' conflicts with SCSI host device address controller='0' bus='0' target='0' unit='0",
     );
-    expect(errorOf(hostdev + hostdev)).toBe(
+    expect(errorOf(hostdev + hostdev2)).toBe(
       "unsupported configuration: SCSI host address controller='0' bus='0' target='0' unit='0' in use by another SCSI host device",
     );
   });
@@ -89,7 +90,7 @@ describe('storage validation (libvirt messages)', () => {
   it('checks mdev ramfb, vhost-scsi boot and read-only virtiofs', () => {
     const mdev = (uuid: string) =>
       `<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'><source><address uuid='${uuid}'/></source></hostdev>`;
-    expect(errorOf(mdev('53764d0e-85a0-42b4-af5c-2046b460b1dc') + mdev('53764d0e-85a0-42b4-af5c-2046b460b1dd'))).toBe(
+    expect(errorOf("<graphics type='vnc'/>" + mdev('53764d0e-85a0-42b4-af5c-2046b460b1dc') + mdev('53764d0e-85a0-42b4-af5c-2046b460b1dd'))).toBe(
       "unsupported configuration: Only one vgpu device can have 'ramfb' enabled",
     );
     expect(errorOf("<hostdev mode='subsystem' type='scsi_host'><source protocol='vhost' wwpn='naa.5123456789abcde0'/><boot order='1'/></hostdev>")).toBe(
@@ -98,5 +99,34 @@ describe('storage validation (libvirt messages)', () => {
     expect(errorOf("<filesystem type='mount'><driver type='virtiofs'/><source dir='/p'/><target dir='t'/><readonly/></filesystem>")).toBe(
       'unsupported configuration: virtiofs does not yet support read-only mode',
     );
+  });
+});
+
+describe('controller and hostdev validation (libvirt messages)', () => {
+  it('checks root buses, duplicate indexes, xHCI ports, USB companions and disabled USB', () => {
+    expect(errorOf("<controller type='pci' index='1' model='pci-root'/>")).toBe('XML error: pci-root and pcie-root controllers should have index 0');
+    expect(errorOf("<controller type='pci' index='0' model='pci-root'><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></controller>")).toBe(
+      'unsupported configuration: pci-root and pcie-root controllers should not have an address',
+    );
+    expect(errorOf("<controller type='pci' index='1' model='pci-bridge'/><controller type='pci' index='1' model='pci-bridge'/>")).toBe(
+      "XML error: Multiple 'pci' controllers with index '1'",
+    );
+    expect(errorOf("<controller type='usb' index='0' model='qemu-xhci' ports='16'/>")).toBe("unsupported configuration: 'qemu-xhci' controller only supports up to '15' ports");
+    expect(errorOf("<controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>")).toBe('No master USB controller specified');
+    expect(errorOf("<controller type='usb' index='0' model='none'/><controller type='usb' index='0'/>")).toBe("Can't add another USB controller: USB is disabled for this domain");
+    expect(errorOf("<controller type='pci' index='1' model='pci-expander-bus'><target busNr='254'><node>1</node></target></controller>")).toBe(
+      "XML error: pci-expander-bus with index 1 is configured for a NUMA node (1) not present in the domain's <cpu><numa> array (0)",
+    );
+  });
+
+  it('rejects a host device passed twice and mdev misconfigurations', () => {
+    const pciDev = "<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>";
+    expect(errorOf(pciDev + pciDev)).toBe('XML error: Hostdev already exists in the domain configuration');
+    const mdev = (extra: string, attrs = '') =>
+      `<hostdev mode='subsystem' type='mdev' model='vfio-pci'${attrs}><source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source>${extra}</hostdev>`;
+    expect(errorOf(mdev("<address type='drive' controller='0' bus='0' target='0' unit='0'/>"))).toBe(
+      "XML error: Unsupported address type 'drive' with mediated device model 'vfio-pci'",
+    );
+    expect(errorOf(mdev('', " display='on'"))).toBe("unsupported configuration: graphics device is needed for attribute value 'display=on' in <hostdev>");
   });
 });
