@@ -43,11 +43,13 @@ export function controllerAlias(def: Domain, type: ControllerType, index: number
  * A user alias on an implicit root bus is not known to QEMU (the root is never put on the command
  * line), so the root keeps QEMU's own name (`pci.0` or `pcie.0`).
  */
-export function pciBusName(def: Domain, bus: number): string {
+export function pciBusName(def: Domain, bus: number, a?: Address): string {
   const cont = def.devices?.controllers?.find((c) => c.type === 'pci' && (c.index ?? 0) === bus);
   const alias = cont?.alias?.name;
   if (!cont || !alias) {
-    throw internalError(`Device alias was not set for PCI controller with index '${bus}' required for device at address '${bus}'`);
+    const hex = (n: number | undefined, w: number) => (n ?? 0).toString(16).padStart(w, '0');
+    const where = `${hex(a?.domain, 4)}:${hex(bus, 2)}:${hex(a?.slot, 2)}.${(a?.function ?? 0).toString(16)}`;
+    throw internalError(`Device alias was not set for PCI controller with index '${bus}' required for device at address '${where}'`);
   }
   if (alias.startsWith('ua-')) {
     if (cont.model === 'pci-root') return 'pci.0';
@@ -70,7 +72,7 @@ export function addAddressProps(props: Record<string, unknown>, def: Domain, dev
   const a = dev.address;
   switch (a?.type) {
     case 'pci':
-      props.bus = pciBusName(def, a.bus ?? 0);
+      props.bus = pciBusName(def, a.bus ?? 0, a);
       if (a.multifunction) props.multifunction = a.multifunction === 'on';
       props.addr = pciAddrString(a);
       break;
