@@ -190,3 +190,118 @@ describeUnless(skip)('device command line on real QEMU (TCG, paused)', () => {
     expect(watchdog).toContain('dev: i6300esb, id "watchdog0"');
   });
 });
+
+describeUnless(skip)('SPICE, USB redirection, smartcard and IOMMU command line on real QEMU (q35, TCG, paused)', () => {
+  let vm: ChildProcess;
+  let qmp: QmpClient;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = makeRunDir('spice');
+    const libDir = path.join(dir, 'lib');
+    fs.mkdirSync(libDir);
+    fs.writeFileSync(path.join(libDir, 'master-key.aes'), Buffer.alloc(32, 7));
+    const xml = `<domain type='qemu'>
+  <name>vf-spice</name>
+  <memory unit='MiB'>128</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/><ioapic driver='qemu'/></features>
+  <devices>
+    <controller type='usb' index='0' model='qemu-xhci'/>
+    <controller type='ccid' index='0'/>
+    <smartcard mode='passthrough' type='spicevmc'><address type='ccid' controller='0' slot='0'/></smartcard>
+    <serial type='tcp'><source mode='bind' host='127.0.0.1' service='0'/><protocol type='telnet'/><target port='0'/></serial>
+    <parallel type='unix'><source mode='bind' path='${dir}/lpt.sock'/><target port='0'/></parallel>
+    <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
+    <graphics type='spice'>
+      <listen type='socket' socket='${dir}/spice.sock'/>
+      <image compression='auto_glz'/><streaming mode='filter'/><clipboard copypaste='no'/><mouse mode='client'/>
+    </graphics>
+    <audio id='1' type='spice'/>
+    <sound model='ich6'/>
+    <video><model type='virtio' heads='1' primary='yes'/></video>
+    <redirdev bus='usb' type='spicevmc'/>
+    <redirdev bus='usb' type='unix'><source mode='bind' path='${dir}/redir.sock'/></redirdev>
+    <redirfilter><usbdev class='0x08' vendor='0x15E1' product='0x2007' version='1.10' allow='yes'/><usbdev allow='no'/></redirfilter>
+    <memballoon model='none'/>
+    <iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu>
+  </devices>
+</domain>`;
+    const caps = await probeQemuCaps(localProbeHost(), QEMU_X86_64);
+    const ctx: ArgvContext = {
+      caps,
+      host: { numaNodes: [0], hugetlbfs: [], systemPageSizeKiB: 4 },
+      paths: {
+        domainLibDir: libDir,
+        channelTargetDir: path.join(dir, 'channel'),
+        hugepageSubdir: 'virtform',
+        memoryBackingDir: path.join(dir, 'ram'),
+        nvramDir: path.join(dir, 'nvram'),
+        runDir: dir,
+      },
+      monitor: { kind: 'socket', path: path.join(dir, 'monitor.sock') },
+      launchEnv: {},
+      domainId: 2,
+      fdPassing: 'none',
+      config: {},
+    };
+    const def = prepareDomainXml(xml, caps, { launch: true, validateWith: ctx }, 'spice.xml');
+    const qmpSocket = path.join(dir, 'qmp.sock');
+    vm = await runQemu(buildQemuCommandLine(def, ctx).args, qmpSocket);
+    qmp = await QmpClient.connect(await connectUnix(qmpSocket), { label: qmpSocket });
+  }, 60_000);
+
+  afterAll(async () => {
+    await qmp?.close();
+    if (vm?.pid !== undefined && vm.exitCode === null) {
+      vm.kill('SIGKILL');
+      await waitForExit(vm.pid, 5000);
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the devices under their ids', async () => {
+    const peripherals = (await qmp.execute<{ name: string; type: string }[]>('qom-list', { path: '/machine/peripheral' }))
+      .filter((p) => p.type.startsWith('child<'))
+      .map((p) => `${p.name}=${p.type.slice(6, -1)}`)
+      .sort();
+    // Besides the devices of the domain: the controllers the Q35 defaults add (root ports, a PCIe-to-PCI bridge).
+    expect(peripherals).toEqual(
+      [
+        'ccid0=usb-ccid',
+        'channel0=virtserialport',
+        'iommu0=intel-iommu',
+        'parallel0=isa-parallel',
+        'pci.1=pcie-root-port',
+        'pci.2=pcie-pci-bridge',
+        'pci.3=pcie-root-port',
+        'pci.4=pcie-root-port',
+        'pci.5=pcie-root-port',
+        'redir0=usb-redir',
+        'redir1=usb-redir',
+        'serial0=isa-serial',
+        'smartcard0=ccid-card-passthru',
+        'sound0-codec0=hda-duplex',
+        'sound0=intel-hda',
+        'usb=qemu-xhci',
+        'video0=virtio-vga',
+        'virtio-serial0=virtio-serial-pci',
+      ].sort(),
+    );
+  });
+
+  it('runs SPICE on its unix socket with the requested options and the redirection filter', async () => {
+    const spice = await qmp.execute<{ enabled: boolean; 'mouse-mode': string; host?: string }>('query-spice');
+    expect(spice.enabled).toBe(true);
+    expect(fs.statSync(`${dir}/spice.sock`).isSocket()).toBe(true);
+    const get = (id: string, property: string) => qmp.execute('qom-get', { path: `/machine/peripheral/${id}`, property });
+    expect(await get('redir1', 'filter')).toBe('0x08:0x15E1:0x2007:0x0110:1|-1:-1:-1:-1:0');
+    expect(await get('iommu0', 'caching-mode')).toBe(true);
+    const chardevs = new Map((await qmp.execute<{ label: string; filename: string }[]>('query-chardev')).map((c) => [c.label, c.filename]));
+    expect(chardevs.get('charserial0')).toMatch(/^disconnected:telnet:127\.0\.0\.1:\d+,server=on$/);
+    expect(chardevs.get('charredir0')).toBe('spicevmc');
+    expect(chardevs.get('charsmartcard0')).toBe('spicevmc');
+    expect(fs.statSync(`${dir}/redir.sock`).isSocket()).toBe(true);
+    expect(fs.statSync(`${dir}/lpt.sock`).isSocket()).toBe(true);
+  });
+});
