@@ -89,6 +89,8 @@ export const TEST_BASE_CONFIG: Readonly<Record<string, string | boolean | number
   chardevTLSx509certdir: '/etc/pki/libvirt-chardev',
   // The harness runs an unprivileged driver whose XDG_RUNTIME_DIR is a poison value.
   passtStateDir: '/bad-test-used-env-xdg-runtime-dir/libvirt/qemu/run/passt',
+  // The driver's lib dir: VNC sockets libvirt generated below it are dropped from definitions.
+  libDir: '/tmp/lib',
   nbdTLSx509certdir: '/etc/pki/libvirt-nbd/dummy,path',
 };
 
