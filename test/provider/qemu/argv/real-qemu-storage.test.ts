@@ -2,7 +2,7 @@
  * The storage part of the command line starts a real QEMU (7.2 here) and builds what the domain
  * describes, as QEMU itself reports it over QMP: a qcow2 image over a raw backing image, a LUKS
  * image opened with a passphrase passed as a master-key-encrypted secret, an empty SATA CD-ROM,
- * a SCSI disk on virtio-scsi, a 9p share, PCIe root ports. Images are made with the real
+ * a SCSI disk on virtio-scsi, a 9p share, PCIe root ports; then the disk I/O limits sent over QMP. Images are made with the real
  * qemu-img. Skips without qemu-system-x86_64 / qemu-img.
  */
 import { execFileSync, spawn } from 'child_process';
@@ -14,6 +14,7 @@ import { probeQemuCaps } from '../../../../provider/qemu/caps';
 import { prepareDomain } from '../../../../provider/qemu/prepare';
 import { buildQemuCommandLine } from '../../../../provider/qemu/argv/build';
 import type { ArgvContext } from '../../../../provider/qemu/argv/context';
+import { diskThrottleCommands } from '../../../../provider/qemu/argv/storage/disk-throttle';
 import { localProbeHost, readLocalArgvHost } from '../../../../provider/qemu/local-argv-host';
 import { QmpClient } from '../../../../provider/qemu/qmp';
 import { QEMU_IMG, QEMU_X86_64, connectUnix, describeUnless, makeRunDir, missingBinaryReason, processAlive, waitForExit } from '../../../support/qemu';
@@ -58,6 +59,7 @@ function domainXml(dir: string): string {
       <source file='${dir}/top.qcow2'/>
       <backingStore type='file'><format type='raw'/><source file='${dir}/base.raw'/><backingStore/></backingStore>
       <target dev='vda' bus='virtio'/>
+      <iotune><total_bytes_sec>5000000</total_bytes_sec><read_iops_sec>400</read_iops_sec><group_name>tier1</group_name></iotune>
     </disk>
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
@@ -156,6 +158,13 @@ describeUnless(skip)('storage argv with a real QEMU', () => {
           ].sort(),
         );
         expect(await qmp.execute('qom-get', { path: '/machine/peripheral/scsi0-0-0-1', property: 'serial' })).toBe('SCSI-1');
+
+        // I/O limits go over QMP once QEMU is up (not on the command line with -blockdev).
+        for (const c of diskThrottleCommands(def)) await qmp.execute(c.execute, c.arguments);
+        const limits = (await qmp.execute<{ qdev?: string; inserted?: Record<string, unknown> }[]>('query-block'))
+          .filter((b) => b.inserted && Number(b.inserted.bps) + Number(b.inserted.iops_rd) > 0)
+          .map((b) => ({ qdev: b.qdev, bps: b.inserted?.bps, iops_rd: b.inserted?.iops_rd, group: b.inserted?.group }));
+        expect(limits).toEqual([{ qdev: '/machine/peripheral/virtio-disk0/virtio-backend', bps: 5000000, iops_rd: 400, group: 'tier1' }]);
         expect(await qmp.execute('qom-get', { path: '/machine/peripheral/fs0', property: 'mount_tag' })).toBe('share');
         await qmp.execute('quit');
       } finally {
