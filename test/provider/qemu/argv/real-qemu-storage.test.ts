@@ -176,4 +176,78 @@ describeUnless(skip)('storage argv with a real QEMU', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('builds the PCI topology and the USB/SCSI/SATA/virtio-serial controllers the domain lists', async () => {
+    const dir = makeRunDir('ctrl');
+    let pid = 0;
+    try {
+      const caps = await probeQemuCaps(localProbeHost(), QEMU_X86_64);
+      const ctx: ArgvContext = {
+        caps,
+        host: readLocalArgvHost(),
+        paths: { domainLibDir: path.join(dir, 'lib'), channelTargetDir: dir, hugepageSubdir: 'virtform', memoryBackingDir: dir, nvramDir: dir, runDir: dir },
+        monitor: { kind: 'socket', path: path.join(dir, 'qmp.sock') },
+        launchEnv: { PATH: '/usr/bin:/bin' },
+        domainId: -1,
+        fdPassing: 'none',
+        secrets: { masterKey: Buffer.alloc(32, 1), iv: () => randomBytes(16), lookup: () => undefined },
+      };
+      const def = parseDomainXml(`<domain type='qemu'>
+  <name>ctrl</name>
+  <memory unit='MiB'>128</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>${QEMU_X86_64}</emulator>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>
+    <controller type='pci' index='2' model='pci-bridge'/>
+    <controller type='pci' index='3' model='pcie-root-port'><target hotplug='off'/></controller>
+    <controller type='pci' index='4' model='pcie-switch-upstream-port'/>
+    <controller type='pci' index='5' model='pcie-switch-downstream-port'/>
+    <controller type='usb' index='0' model='ich9-ehci1'/>
+    <controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>
+    <controller type='usb' index='1' model='qemu-xhci' ports='8'/>
+    <controller type='scsi' index='0' model='lsilogic'/>
+    <controller type='scsi' index='1' model='virtio-scsi'><driver queues='2'/></controller>
+    <controller type='sata' index='1'/>
+    <controller type='virtio-serial' index='0' ports='4'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>`, 'ctrl.xml');
+      prepareDomain(def, caps, { hostArch: 'x86_64', launch: true, validateWith: ctx });
+      const cmd = buildQemuCommandLine(def, ctx);
+      fs.mkdirSync(ctx.paths.domainLibDir);
+      fs.writeFileSync(path.join(ctx.paths.domainLibDir, 'master-key.aes'), Buffer.alloc(32, 1), { mode: 0o600 });
+      let stderr = '';
+      const child = spawn(cmd.binary, cmd.args, { env: Object.fromEntries(cmd.env), stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      pid = child.pid ?? 0;
+      const up = await waitForFile(path.join(dir, 'qmp.sock'), 15_000);
+      expect({ up, stderr }).toEqual({ up: true, stderr: '' });
+      const qmp = await QmpClient.connect(await connectUnix(path.join(dir, 'qmp.sock')));
+      try {
+        // Each controller's parent bus as QOM names it (the firmware has not numbered PCI buses yet).
+        const ids = ['pci.1', 'pci.2', 'pci.3', 'pci.4', 'pci.5', 'usb', 'usb1', 'scsi0', 'scsi1', 'sata1', 'virtio-serial0'];
+        const parentOf: Record<string, string> = {};
+        for (const id of ids) {
+          const bus = await qmp.execute<string>('qom-get', { path: `/machine/peripheral/${id}`, property: 'parent_bus' });
+          parentOf[id] = bus.replace(/^.*\//, '');
+        }
+        // dmi-to-pci-bridge on the root, pci-bridge behind it, root port on the root, the switch
+        // upstream port in a root port and its downstream port below it.
+        expect([parentOf['pci.1'], parentOf['pci.2'], parentOf['pci.3'], parentOf['pci.5']]).toEqual(['pcie.0', 'pci.1', 'pcie.0', 'pci.4']);
+        expect(ids.filter((id) => !parentOf[id])).toEqual([]);
+        expect(await qmp.execute('qom-get', { path: '/machine/peripheral/usb1', property: 'p3' })).toBe(8);
+        expect(await qmp.execute('qom-get', { path: '/machine/peripheral/scsi1', property: 'num_queues' })).toBe(2);
+        expect(await qmp.execute('qom-get', { path: '/machine/peripheral/pci.3', property: 'hotplug' })).toBe(false);
+        await qmp.execute('quit');
+      } finally {
+        qmp.destroy();
+      }
+      expect(await waitForExit(pid, 10_000)).toBe(true);
+    } finally {
+      if (pid && processAlive(pid)) process.kill(pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
