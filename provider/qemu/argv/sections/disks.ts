@@ -12,6 +12,7 @@
  */
 import type { Domain } from '../../../../model/domain/domain';
 import type { Disk } from '../../../../model/domain/devices/disk';
+import type { BackingStore } from '../../../../model/domain/devices/storage-source';
 import { qemuOptEscape, type QemuCommandLine } from '../command-line';
 import type { ArgvContext } from '../context';
 import type { ArgvState } from '../build';
@@ -115,10 +116,12 @@ export function diskLayers(disk: Disk, ids: StorageIds, ctx: ArgvContext): Stora
       const resolved = resolveVolume(src, ctx);
       ({ type, source: src, auth } = resolved);
     }
-    const next = isTop ? disk.backingStore : (el as { backingStore?: typeof disk.backingStore }).backingStore;
+    // Below the top, each element is a <backingStore> with its own <format> and next layer.
+    const bs = isTop ? undefined : (el as BackingStore);
+    const next = isTop ? disk.backingStore : bs?.backingStore;
     const nextId = next ? ids.nodes.get(next) : undefined;
-    const format = isTop ? (disk.driver?.type ?? 'raw') : ((el as { format?: { type: string } }).format?.type ?? 'raw');
-    const metadataCacheMaxSize = isTop ? disk.driver?.metadataCache?.maxSize : (el as { format?: { metadataCache?: { maxSize?: number } } }).format?.metadataCache?.maxSize;
+    const format = isTop ? (disk.driver?.type ?? 'raw') : (bs?.format?.type ?? 'raw');
+    const metadataCacheMaxSize = isTop ? disk.driver?.metadataCache?.maxSize : bs?.format?.metadataCache?.maxSize;
     const fdsetId = ids.fdsets.get(el);
     let fdset: StorageLayer['fdset'];
     if (fdsetId !== undefined) {
