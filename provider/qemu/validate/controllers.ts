@@ -110,7 +110,51 @@ function checkHostdevs(def: Domain): void {
   }
 }
 
-export function validateControllers(def: Domain, _caps: QemuCaps): void {
+/** The capability flag each USB controller model needs. */
+const USB_MODEL_FLAG: Readonly<Record<string, string>> = {
+  'piix3-uhci': 'piix3-usb-uhci',
+  'piix4-uhci': 'piix4-usb-uhci',
+  ehci: 'usb-ehci',
+  'ich9-ehci1': 'ich9-usb-ehci1',
+  'ich9-uhci1': 'ich9-usb-ehci1',
+  'ich9-uhci2': 'ich9-usb-ehci1',
+  'ich9-uhci3': 'ich9-usb-ehci1',
+  'vt82c686b-uhci': 'vt82c686b-usb-uhci',
+  'pci-ohci': 'pci-ohci',
+  'nec-xhci': 'nec-usb-xhci',
+  'qemu-xhci': 'qemu-xhci',
+};
+
+/** The capability flag and QEMU's name of each SCSI controller model. */
+const SCSI_MODEL_FLAG: Readonly<Record<string, readonly [string, string]>> = {
+  'virtio-scsi': ['virtio-scsi-pci', 'virtio scsi controller'],
+  'virtio-transitional': ['virtio-scsi-pci', 'virtio scsi controller'],
+  'virtio-non-transitional': ['virtio-scsi-pci', 'virtio scsi controller'],
+  lsilogic: ['lsi', 'the LSI 53C895A SCSI controller'],
+  lsisas1068: ['mptsas1068', 'the LSI SAS1068 (MPT Fusion) controller'],
+  lsisas1078: ['megasas', 'the LSI SAS1078 (MegaRAID) controller'],
+  vmpvscsi: ['pvscsi', 'the VMware paravirtual SCSI controller'],
+  am53c974: ['am53c974', 'the AM53C974 SCSI controller'],
+  dc390: ['dc390', 'the DC390 SCSI controller'],
+};
+
+/** Controller models this QEMU binary has. */
+function checkControllerCaps(def: Domain, caps: QemuCaps): void {
+  for (const c of def.devices?.controllers ?? []) {
+    if (c.type === 'usb' && c.model && c.model !== 'none') {
+      const flag = USB_MODEL_FLAG[c.model];
+      if (!flag || !caps.flags.has(flag)) throw unsupported(`USB controller model '${c.model}' not supported in this QEMU binary`);
+    }
+    if (c.type === 'scsi' && c.model && c.model !== 'auto' && c.model !== 'ibmvscsi') {
+      const known = SCSI_MODEL_FLAG[c.model];
+      if (!known) throw unsupported(`Unsupported controller model: ${c.model}`);
+      if (!caps.flags.has(known[0])) throw unsupported(`This QEMU doesn't support ${known[1]}`);
+    }
+  }
+}
+
+export function validateControllers(def: Domain, caps: QemuCaps): void {
+  checkControllerCaps(def, caps);
   checkControllers(def);
   checkUsbBuses(def);
   checkHostdevs(def);

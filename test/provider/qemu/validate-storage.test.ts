@@ -130,3 +130,28 @@ describe('controller and hostdev validation (libvirt messages)', () => {
     expect(errorOf(mdev('', " display='on'"))).toBe("unsupported configuration: graphics device is needed for attribute value 'display=on' in <hostdev>");
   });
 });
+
+describe('controller models the QEMU binary lacks', () => {
+  const without = (flag: string) => {
+    const caps = testCaps();
+    return { ...caps, flags: new Set([...caps.flags].filter((f) => f !== flag)) };
+  };
+  const check = (devices: string, flag: string) => {
+    try {
+      validateStorage(domainWith(devices), without(flag), testCtx());
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  it('names the USB or SCSI model that cannot be used', () => {
+    expect(check("<controller type='usb' index='0' model='nec-xhci'/>", 'nec-usb-xhci')).toBe(
+      "unsupported configuration: USB controller model 'nec-xhci' not supported in this QEMU binary",
+    );
+    expect(check("<controller type='scsi' index='0' model='lsisas1078'/>", 'megasas')).toBe(
+      "unsupported configuration: This QEMU doesn't support the LSI SAS1078 (MegaRAID) controller",
+    );
+    expect(check("<controller type='scsi' index='0' model='buslogic'/>", 'lsi')).toBe('unsupported configuration: Unsupported controller model: buslogic');
+    expect(check("<controller type='usb' index='0' model='qemu-xhci'/>", 'nec-usb-xhci')).toBeUndefined();
+  });
+});
