@@ -142,6 +142,17 @@ function checkHostdevs(def: Domain): void {
   }
 }
 
+/**
+ * vhost-user backends (virtiofsd, a vhost-user-blk server) read guest memory directly, so all of
+ * it must be shared: `<memoryBacking><access mode='shared'/>` or every NUMA cell shared.
+ */
+function requireSharedMemory(def: Domain, what: string): void {
+  const sharedDefault = def.memoryBacking?.access?.mode === 'shared';
+  const cells = def.cpu?.numa?.cells ?? [];
+  const shared = cells.length === 0 ? sharedDefault : cells.every((c) => c.memAccess === 'shared' || (c.memAccess === undefined && sharedDefault));
+  if (!shared) throw unsupported(`'${what}' requires shared memory`);
+}
+
 function checkFilesystems(def: Domain): void {
   for (const fs of def.devices?.filesystems ?? []) {
     if ((fs.type ?? 'mount') !== 'mount') throw unsupported('only supports mount filesystem type');
@@ -149,6 +160,7 @@ function checkFilesystems(def: Domain): void {
     if (driver !== 'path' && driver !== 'handle' && driver !== 'virtiofs') throw unsupported('Filesystem driver type not supported');
     if (driver === 'virtiofs') {
       if (fs.readonly) throw unsupported('virtiofs does not yet support read-only mode');
+      requireSharedMemory(def, 'virtiofs');
       if (fs.accessmode && fs.accessmode !== 'passthrough') throw unsupported('virtiofs only supports passthrough accessmode');
       if (fs.driver?.wrpolicy) throw unsupported('virtiofs does not support wrpolicy');
       if (fs.multidevs && fs.multidevs !== 'default') throw unsupported('virtiofs does not support multidevs');
@@ -162,7 +174,10 @@ export function validateStorage(def: Domain, caps: QemuCaps, _ctx: ArgvContext):
   validateControllers(def, caps);
   for (const disk of def.devices?.disks ?? []) if (!disk.target || disk.target.dev === undefined) checkDisk(disk);
   checkCollisions(def);
-  for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) checkDisk(disk);
+  for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) {
+    checkDisk(disk);
+    if (disk.type === 'vhostuser') requireSharedMemory(def, 'vhostuser disk');
+  }
   checkHostdevs(def);
   checkFilesystems(def);
 }

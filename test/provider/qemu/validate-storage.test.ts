@@ -87,6 +87,15 @@ describe('storage validation (libvirt messages)', () => {
     );
   });
 
+  it('requires shared guest memory for vhost-user backends', () => {
+    const fs = "<filesystem type='mount'><driver type='virtiofs'/><source dir='/p'/><target dir='t'/></filesystem>";
+    expect(errorOf(fs)).toBe("unsupported configuration: 'virtiofs' requires shared memory");
+    expect(() => validateStorage(domainWith(fs, 'pc', "<memoryBacking><access mode='shared'/></memoryBacking>"), testCaps(), testCtx())).not.toThrow();
+    expect(errorOf("<disk type='vhostuser' device='disk'><source type='unix' path='/s'/><target dev='vda' bus='virtio'/></disk>")).toBe(
+      "unsupported configuration: 'vhostuser disk' requires shared memory",
+    );
+  });
+
   it('checks mdev ramfb, vhost-scsi boot and read-only virtiofs', () => {
     const mdev = (uuid: string) =>
       `<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'><source><address uuid='${uuid}'/></source></hostdev>`;
