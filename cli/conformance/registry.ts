@@ -8,13 +8,14 @@ import { networkSuite } from './network-suite';
 import { poolSuite } from './pool-suite';
 import { volSuite } from './vol-suite';
 import { argvSuite } from './argv-suite';
-import { xml2xmlSuite } from './xml2xml-suite';
+import { xml2xmlSuite, xml2xmlFakeCapsSuite } from './xml2xml-suite';
 
 export const SUITES: readonly ConformanceSuite[] = [
   networkSuite,
   poolSuite,
   volSuite,
   xml2xmlSuite,
+  xml2xmlFakeCapsSuite,
   argvSuite,
 ];
 

@@ -53,17 +53,38 @@ export function prepareDomain(def: Domain, caps: QemuCaps, opts: PrepareOptions 
 
 /**
  * What libvirt's formatter leaves out of inactive XML (`virsh dumpxml --inactive`, a defined
- * domain): the runtime domain id and the backing-chain indexes. Apply before formatDomainXml
- * when printing a definition rather than a running domain (in place; returns `def`).
+ * domain): the runtime domain id, backing-chain indexes, block jobs (`<mirror>`), device labels
+ * that were skipped, the network port of an interface and the connection state of channels.
+ * Apply before formatDomainXml when printing a definition rather than a running domain (in
+ * place; returns `def`).
  */
 export function asInactive(def: Domain): Domain {
   delete def.id;
-  const strip = (b: { index?: number; backingStore?: unknown } | undefined): void => {
-    for (let cur = b; cur; cur = cur.backingStore as typeof b) delete cur.index;
+  type Src = { index?: number; seclabels?: { labelskip?: string }[] };
+  const source = (s: Src | undefined): void => {
+    if (!s) return;
+    delete s.index;
+    if (s.seclabels) {
+      const kept = s.seclabels.filter((l) => l.labelskip !== 'yes');
+      if (kept.length !== s.seclabels.length) {
+        if (kept.length) s.seclabels = kept;
+        else delete s.seclabels;
+      }
+    }
+  };
+  type Backing = { index?: number; source?: Src; backingStore?: Backing };
+  const chain = (b: Backing | undefined): void => {
+    for (let cur = b; cur; cur = cur.backingStore) {
+      delete cur.index;
+      source(cur.source);
+    }
   };
   for (const disk of def.devices?.disks ?? []) {
-    strip(disk.backingStore);
-    strip(disk.mirror?.backingStore);
+    source(disk.source as Src | undefined);
+    chain(disk.backingStore as Backing | undefined);
+    delete disk.mirror;
   }
+  for (const net of def.devices?.interfaces ?? []) if (net.type === 'network' && net.source) delete net.source.portid;
+  for (const ch of def.devices?.channels ?? []) if (ch.target) delete ch.target.state;
   return def;
 }

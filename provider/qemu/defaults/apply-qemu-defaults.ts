@@ -21,13 +21,13 @@ import type { QemuCaps } from '../caps';
 import type { QemuDefaultsOptions } from './options';
 import { applyFirmwareFeatureDefaults, applyMachineDefaults, canonicalizeMachine, machineName } from './machine';
 import { applyCpuCheckDefault, applyDefaultCpu, applyNumaCpusDefault } from './cpu';
-import { applyControllerDefaults, applyDeviceDefaults } from './device-defaults';
+import { applyControllerDefaults, applyDeviceDefaults, applyLoaderDefaults, applyUsbCompanionDefaults } from './device-defaults';
 import { addDefaultAudio, addDefaultDevices } from './default-devices';
-import { addImplicitControllers, addImplicitVideo, applyDiskPlacement, assignControllerIndexes, takeGenericImplicitControllers } from './implicit-devices';
+import { addImplicitControllers, addImplicitVideo, applyDiskPlacement, assignControllerIndexes, assignHostdevDriveAddresses, dropGenericImplicitControllers } from './implicit-devices';
 import { assignVirtioSerialAddresses } from './virtio-serial-addresses';
 import { assignPciAddresses, normalizePciAddresses } from './pci-addresses';
 import { assignSpaprVioAddresses } from './spapr-vio-addresses';
-import { findController, sortParsedControllers } from './device-list';
+import { assignDimmSlots, sortParsedControllers } from './device-list';
 import { assignUsbAddresses } from './usb-addresses';
 import { dropGeneratedPaths } from './internal-paths';
 
@@ -43,32 +43,35 @@ export interface ApplyQemuDefaultsOptions extends QemuDefaultsOptions {
 /** Applies libvirt's QEMU post-parse defaults to `def` (in place) and returns it. */
 export function applyQemuDefaults(def: Domain, caps: QemuCaps, opts: ApplyQemuDefaultsOptions = {}): Domain {
   if (def.genid === '' && opts.newGenid) def.genid = opts.newGenid();
-  const impliedByGeneric = takeGenericImplicitControllers(def);
+  dropGenericImplicitControllers(def);
+  applyUsbCompanionDefaults(def);
   sortParsedControllers(def);
   normalizePciAddresses(def);
   assignControllerIndexes(def);
   applyMachineDefaults(def, caps, opts.hostArch);
+  applyLoaderDefaults(def);
 
+  if (opts.inactive ?? true) dropGeneratedPaths(def, opts.config);
   applyDeviceDefaults(def, caps);
   applyDiskPlacement(def);
+  assignHostdevDriveAddresses(def);
 
   addDefaultDevices(def, caps);
   canonicalizeMachine(def, caps);
   applyDefaultCpu(def, caps);
-  applyCpuCheckDefault(def);
+  applyCpuCheckDefault(def, caps);
   applyNumaCpusDefault(def);
   applyFirmwareFeatureDefaults(def);
-  if (opts.inactive ?? true) dropGeneratedPaths(def, opts.config);
   addDefaultAudio(def, opts);
 
   const before = new Set(def.devices?.controllers ?? []);
-  for (const c of impliedByGeneric) if (!findController(def, c.type ?? 'ide', c.index ?? 0)) def.devices?.controllers?.push(c);
   addImplicitControllers(def);
   for (const c of def.devices?.controllers ?? []) if (!before.has(c) && c.type === 'scsi') applyControllerDefaults(def, c, caps);
-  addImplicitVideo(def);
+  addImplicitVideo(def, caps);
 
   assignVirtioSerialAddresses(def);
   assignSpaprVioAddresses(def, machineName(def).startsWith('pseries'));
+  assignDimmSlots(def);
   assignPciAddresses(def, caps);
   assignUsbAddresses(def, opts.newDomain ?? false);
   return def;

@@ -6,7 +6,7 @@
 import type { Domain } from '../../../model/domain/domain';
 import { parseCpuset, formatCpuset } from '../../../model/domain/cpuset';
 import type { QemuCaps } from '../caps';
-import { findMachine } from '../caps';
+import { findMachine, hasFlag } from '../caps';
 import { domainAccel, isX86 } from './machine';
 
 /** The CPU model QEMU uses for the domain's machine when none is given (`qemu64`), if the caps say. */
@@ -48,15 +48,19 @@ export function applyDefaultCpu(def: Domain, caps: QemuCaps): void {
 
 /**
  * The CPU `check` libvirt records when none is given: none for host-passthrough and for custom
- * CPUs under TCG (they are not compared with the host), partial for host-model.
+ * CPUs under TCG (they are not compared with the host), partial for host-model and for custom
+ * CPUs under KVM. A host-passthrough (or maximum) CPU is migratable only when QEMU can say which
+ * features are (`cpu.migratable`).
  */
-export function applyCpuCheckDefault(def: Domain): void {
+export function applyCpuCheckDefault(def: Domain, caps: QemuCaps): void {
   const cpu = def.cpu;
-  if (!cpu || cpu.check !== undefined) return;
+  if (!cpu) return;
   const mode = cpu.mode ?? 'custom';
+  if ((mode === 'host-passthrough' || mode === 'maximum') && cpu.migratable === undefined) cpu.migratable = hasFlag(caps, 'cpu.migratable') ? 'on' : 'off';
+  if (cpu.check !== undefined) return;
   if (mode === 'host-passthrough' || mode === 'maximum') cpu.check = 'none';
   else if (mode === 'host-model') cpu.check = 'partial';
-  else if (mode === 'custom' && cpu.model?.name !== undefined && def.type === 'qemu') cpu.check = 'none';
+  else if (mode === 'custom' && cpu.model?.name !== undefined) cpu.check = def.type === 'qemu' ? 'none' : 'partial';
 }
 
 /** vCPUs that no NUMA cell lists are added to cell 0 (QEMU would do so silently). */

@@ -64,7 +64,7 @@ export function addDefaultDevices(def: Domain, caps: QemuCaps): void {
       if (hasFlag(caps, 'piix3-usb-uhci')) usbModel = 'piix3-uhci';
     }
   }
-  addImplicitInputs(def, caps);
+  addImplicitInputs(def);
   if (addDefaultUsb && !findController(def, 'usb', 0)) addUsbController(def, 0, usbModel);
   if (addSata) maybeAddController(def, 'sata', 0);
   if (addPciRoot) ensureRoot(def, 'pci-root');
@@ -73,9 +73,9 @@ export function addDefaultDevices(def: Domain, caps: QemuCaps): void {
 }
 
 /** QEMU's i8042 controller gives PC guests a PS/2 mouse and keyboard whether configured or not. */
-function addImplicitInputs(def: Domain, caps: QemuCaps): void {
+function addImplicitInputs(def: Domain): void {
   const m = machineName(def);
-  const i8042 = hasFlag(caps, 'i8042') && (isI440fx(def) || isQ35(def) || m === 'xenfv' || m === 'isapc');
+  const i8042 = isI440fx(def) || isQ35(def) || m === 'xenfv' || m === 'isapc';
   if (!i8042 || (def.features as { ps2?: string } | undefined)?.ps2 === 'off') return;
   const inputs = (devicesOf(def).inputs ??= []);
   for (const type of ['mouse', 'keyboard'] as const) {

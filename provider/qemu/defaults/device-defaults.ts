@@ -23,6 +23,12 @@ export function defaultNetModel(def: Domain, caps: QemuCaps): string | undefined
   return 'rtl8139';
 }
 
+/** The video adapter of an x86 guest without a model: Cirrus, or VGA where QEMU lacks Cirrus. */
+export function defaultVideoType(def: Domain, caps: QemuCaps): 'cirrus' | 'vga' | 'virtio' {
+  if (!isX86(def)) return 'virtio';
+  return hasFlag(caps, 'VGA') && !hasFlag(caps, 'cirrus-vga') ? 'vga' : 'cirrus';
+}
+
 /** SCSI controllers default to LSI Logic where QEMU has it, else virtio-scsi. */
 export function defaultScsiModel(caps: QemuCaps): Controller['model'] {
   if (hasFlag(caps, 'lsi')) return 'lsilogic';
@@ -81,8 +87,11 @@ function sourceChainDefaults(src: StorageSource | undefined, backing: BackingSto
 
 /** Disks use QEMU's block layer (`<driver name='qemu'>`) and raw format unless told otherwise. */
 export function applyDiskDefaults(disk: Disk): void {
-  // An empty CD-ROM or floppy written as a network disk without a source is an empty file disk.
-  if (disk.type === 'network' && (disk.device === 'cdrom' || disk.device === 'floppy') && !disk.source?.protocol) disk.type = 'file';
+  // An empty CD-ROM or floppy written as a network or pool volume disk without a source is an
+  // empty file disk.
+  const removable = disk.device === 'cdrom' || disk.device === 'floppy';
+  if (removable && disk.type === 'network' && !disk.source?.protocol) disk.type = 'file';
+  if (removable && disk.type === 'volume' && disk.source?.pool === undefined && disk.source?.volume === undefined) disk.type = 'file';
   // vhost-user disks live outside QEMU's block layer: they cannot be snapshotted.
   if (disk.type === 'vhostuser') disk.snapshot ??= 'no';
   const driver = (disk.driver ??= {});
@@ -115,7 +124,7 @@ export function applyDeviceDefaults(def: Domain, caps: QemuCaps): void {
     }
   }
   for (const v of d.videos ?? []) {
-    const m = (v.model ??= { type: x86 ? 'cirrus' : 'virtio' });
+    const m = (v.model ??= { type: defaultVideoType(def, caps) });
     if (m.type === 'qxl') {
       m.ram ??= 65536;
       m.vgamem ??= 16384;
@@ -131,6 +140,7 @@ export function applyDeviceDefaults(def: Domain, caps: QemuCaps): void {
     if (fs.driver?.type !== 'virtiofs' && (fs.type ?? 'mount') === 'mount' && fs.accessmode === undefined) fs.accessmode = 'passthrough';
   }
   if (d.vsock) d.vsock.model ??= 'virtio';
+  applyShmemDefaults(def);
   for (const g of d.graphics ?? []) applyGraphicsListenDefault(g);
   for (const list of [d.serials, d.parallels, d.consoles, d.channels]) for (const chr of list ?? []) applyUnixSourceDefault(chr);
 }
@@ -159,6 +169,38 @@ export function applyGraphicsListenDefault(g: Graphics): void {
   if (g.listens?.length || g.listen !== undefined || g.socket !== undefined) return;
   const spiceWithoutPorts = g.type === 'spice' && !g.port && !g.tlsPort && g.autoport !== 'yes';
   g.listens = [{ type: spiceWithoutPorts ? 'none' : 'address' }];
+  // Ports only mean something for a display that listens on an address.
+  if (spiceWithoutPorts) delete g.autoport;
+}
+
+/** ICH9 UHCI companions serve ports 0-1, 2-3 and 4-5 of their EHCI master unless told otherwise. */
+export function applyUsbCompanionDefaults(def: Domain): void {
+  for (const c of def.devices?.controllers ?? []) {
+    if (c.type !== 'usb' || c.master) continue;
+    const port = c.model === 'ich9-uhci1' ? 0 : c.model === 'ich9-uhci2' ? 2 : c.model === 'ich9-uhci3' ? 4 : undefined;
+    if (port !== undefined) c.master = { startport: port };
+  }
+}
+
+/**
+ * Shared memory: the plain model (and the original ivshmem) default to 4 MiB; a doorbell device
+ * with a server uses ioeventfd unless told otherwise.
+ */
+export function applyShmemDefaults(def: Domain): void {
+  for (const sh of def.devices?.shmems ?? []) {
+    const model = (sh.model ??= { type: 'ivshmem' }).type;
+    if (model !== 'ivshmem-doorbell') sh.size ??= 4;
+    if (model === 'ivshmem-doorbell' && sh.server) {
+      const msi = (sh.msi ??= {});
+      msi.ioeventfd ??= 'on';
+    }
+  }
+}
+
+/** A `<loader>` path without a type is a ROM image (SeaBIOS-style firmware). */
+export function applyLoaderDefaults(def: Domain): void {
+  const loader = def.os.loader;
+  if (loader && loader.path !== undefined && loader.type === undefined) loader.type = 'rom';
 }
 
 const SERIAL_TARGET_MODEL: Readonly<Record<string, 'isa-serial' | 'usb-serial' | 'pci-serial' | 'spapr-vty' | 'sclpconsole' | 'isa-debugcon'>> = {

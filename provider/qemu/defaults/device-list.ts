@@ -8,6 +8,7 @@ import type { Devices } from '../../../model/domain/devices';
 import type { Controller, ControllerModel, ControllerType } from '../../../model/domain/devices/controller';
 import type { MemoryDevice } from '../../../model/domain/devices/memory';
 import type { Address } from '../../../model/domain/devices/device-info';
+import { sourceOf } from '../../../model/schema';
 
 /** The `<devices>` of a domain, created empty when absent. */
 export function devicesOf(def: Domain): Devices {
@@ -32,18 +33,19 @@ export function findController(def: Domain, type: ControllerType, index: number)
  * same type with a lower index (or before the first with a higher one); at the end when none has
  * its type. A master controller goes before its USB companions of the same index.
  */
-export function insertController(list: Controller[], ctrl: Controller): void {
+export function insertController(list: Controller[], ctrl: Controller, indexOf: (c: Controller) => number | undefined = (c) => c.index): void {
   let at = -1;
+  const ctrlIdx = indexOf(ctrl);
   for (let i = list.length - 1; i >= 0; i--) {
     const cur = list[i];
     if ((cur.type ?? 'ide') !== (ctrl.type ?? 'ide')) continue;
-    if (ctrl.index === undefined) {
+    if (ctrlIdx === undefined) {
       at = i + 1;
       break;
     }
-    const curIdx = cur.index ?? -1;
-    if (curIdx > ctrl.index) at = i;
-    else if (!ctrl.master && cur.master && curIdx === ctrl.index) at = i;
+    const curIdx = indexOf(cur) ?? -1;
+    if (curIdx > ctrlIdx) at = i;
+    else if (!ctrl.master && cur.master && curIdx === ctrlIdx) at = i;
     else if (at === -1) {
       at = i + 1;
       break;
@@ -61,8 +63,13 @@ export function insertController(list: Controller[], ctrl: Controller): void {
 export function sortParsedControllers(def: Domain): void {
   const list = def.devices?.controllers;
   if (!list || list.length < 2) return;
+  // Only indexes written in the XML count (the parser sorts before any index is assigned).
+  const written = (c: Controller) => {
+    const src = sourceOf(c);
+    return src && !src.props.has('index') ? undefined : c.index;
+  };
   const sorted: Controller[] = [];
-  for (const c of list) insertController(sorted, c);
+  for (const c of list) insertController(sorted, c, written);
   list.splice(0, list.length, ...sorted);
 }
 
@@ -72,6 +79,20 @@ export function maybeAddController(def: Domain, type: ControllerType, index: num
   const ctrl: Controller = { type, index, ...(model ? { model } : {}) };
   controllersOf(def).push(ctrl);
   return ctrl;
+}
+
+/** DIMM-like memory devices (dimm, nvdimm) without an address take the lowest free slot. */
+export function assignDimmSlots(def: Domain): void {
+  const mems = memoryDevices(def);
+  const used = new Set<number>();
+  for (const m of mems) if (m.address?.type === 'dimm' && m.address.slot !== undefined) used.add(m.address.slot);
+  for (const m of mems) {
+    if ((m.model !== 'dimm' && m.model !== 'nvdimm') || m.address) continue;
+    let slot = 0;
+    while (used.has(slot)) slot++;
+    used.add(slot);
+    m.address = { type: 'dimm', slot };
+  }
 }
 
 /** Anything that can carry a device address. */

@@ -12,12 +12,15 @@ import { applyVideoDefaults } from '../../../model/domain/devices/video';
 import type { Controller } from '../../../model/domain/devices/controller';
 import { sourceOf } from '../../../model/schema';
 import { devicesOf, maybeAddController } from './device-list';
+import { defaultVideoType } from './device-defaults';
+import type { QemuCaps } from '../caps';
 
 const USB2_MODELS = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
 
 /**
- * Controllers without an index get the lowest free index of their type; a USB2 companion right
- * after another USB2 controller shares its index; PCI roots are index 0.
+ * Controllers without an index get the lowest free index of their type; a USB2 controller right
+ * after another USB2 controller joins its index unless that index already has one of its model;
+ * PCI roots are index 0.
  */
 export function assignControllerIndexes(def: Domain): void {
   const list = def.devices?.controllers ?? [];
@@ -25,7 +28,8 @@ export function assignControllerIndexes(def: Domain): void {
     if (c.index !== undefined) return;
     if (i > 0 && c.type === 'usb' && USB2_MODELS.has(c.model ?? '')) {
       const prev = list[i - 1];
-      if (prev.type === 'usb' && USB2_MODELS.has(prev.model ?? '') && prev.index !== undefined) {
+      const taken = list.some((o) => o !== c && o.type === 'usb' && o.index === prev.index && o.model === c.model);
+      if (prev.type === 'usb' && USB2_MODELS.has(prev.model ?? '') && prev.index !== undefined && !taken) {
         c.index = prev.index;
         return;
       }
@@ -139,19 +143,58 @@ export function addImplicitControllers(def: Domain): void {
     const idx = sc.address?.type === 'ccid' ? sc.address.controller ?? 0 : 0;
     maybeAddController(def, 'ccid', idx);
   }
+  // SCSI host devices: controllers up to the highest one used, of the model of the existing
+  // controller the last-full one is (so all SCSI host devices keep one controller model).
   let maxScsi = -1;
+  let model: Controller['model'];
   for (const h of d.hostdevs ?? []) {
-    if ((h.mode ?? 'subsystem') !== 'subsystem' || h.type !== 'scsi') continue;
-    if (h.address?.type === 'drive') maxScsi = Math.max(maxScsi, h.address.controller ?? 0);
+    if (!isScsiHostdev(h) || h.address?.type !== 'drive') continue;
+    const idx = h.address.controller ?? 0;
+    if (idx <= maxScsi) continue;
+    maxScsi = idx;
+    const existing = d.controllers?.find((c) => c.type === 'scsi' && c.index === idx);
+    if (existing?.model !== undefined) model = existing.model;
   }
-  for (let i = 0; i <= maxScsi; i++) maybeAddController(def, 'scsi', i);
+  for (let i = 0; i <= maxScsi; i++) maybeAddController(def, 'scsi', i, model);
+}
+
+function isScsiHostdev(h: { mode?: string; type?: string }): boolean {
+  return (h.mode ?? 'subsystem') === 'subsystem' && h.type === 'scsi';
+}
+
+/** Narrow SCSI buses have units 0-6 (7 is the HBA itself). */
+const SCSI_UNITS = 7;
+
+/**
+ * SCSI host devices without an address take the first free unit (on bus 0, target 0) of
+ * controller 0, 1, ...; units used by SCSI disks and other host devices are skipped.
+ */
+export function assignHostdevDriveAddresses(def: Domain): void {
+  const d = def.devices;
+  if (!d?.hostdevs?.length) return;
+  const used = (controller: number, unit: number): boolean => {
+    const same = (a: { type: string; controller?: number; bus?: number; target?: number; unit?: number } | undefined) =>
+      a?.type === 'drive' && (a.controller ?? 0) === controller && (a.bus ?? 0) === 0 && (a.target ?? 0) === 0 && (a.unit ?? 0) === unit;
+    return (d.disks ?? []).some((x) => x.target?.bus === 'scsi' && same(x.address)) || (d.hostdevs ?? []).some((h) => isScsiHostdev(h) && same(h.address));
+  };
+  for (const h of d.hostdevs) {
+    if (!isScsiHostdev(h) || h.address) continue;
+    for (let controller = 0; ; controller++) {
+      let unit = 0;
+      while (unit < SCSI_UNITS && used(controller, unit)) unit++;
+      if (unit < SCSI_UNITS) {
+        h.address = { type: 'drive', controller, bus: 0, target: 0, unit };
+        break;
+      }
+    }
+  }
 }
 
 /** A guest with graphics but no video adapter gets the default one (cirrus on x86). */
-export function addImplicitVideo(def: Domain): void {
+export function addImplicitVideo(def: Domain, caps: QemuCaps): void {
   const d = devicesOf(def);
   if (!d.graphics?.length || d.videos?.length) return;
-  d.videos = [{ model: { type: 'cirrus' } }];
+  d.videos = [{ model: { type: defaultVideoType(def, caps) } }];
   applyVideoDefaults(d.videos, def.type);
 }
 
@@ -161,10 +204,10 @@ const IMPLIED_TYPES = new Set(['scsi', 'fdc', 'ide', 'sata', 'virtio-serial', 'c
  * libvirt adds the controllers implied by other devices after the driver's machine defaults, so
  * a default USB/SATA controller or PCI root comes before them. When the generic pass (which runs
  * before this one) has already added such controllers to a parsed document, they are taken out
- * here and put back at the implicit-controller step: controllers that were not in the XML (no
- * source position) and carry nothing but type and index.
+ * here and added again at the implicit-controller step (addImplicitControllers): controllers
+ * that were not in the XML (no source position) and carry nothing but type and index.
  */
-export function takeGenericImplicitControllers(def: Domain): Controller[] {
+export function dropGenericImplicitControllers(def: Domain): Controller[] {
   const list = def.devices?.controllers;
   if (!list || !sourceOf(def)) return [];
   const taken = list.filter(

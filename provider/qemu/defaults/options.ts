@@ -25,6 +25,8 @@ export interface QemuDriverConfig {
   readonly nvramDir?: string;
   /** The driver's state directory (libvirt: /var/lib/libvirt/qemu); paths libvirt generates live under it. */
   readonly libDir?: string;
+  /** Where generated guest-agent channel sockets live (libvirt: /var/lib/libvirt/qemu/channel/target). */
+  readonly channelTargetDir?: string;
 }
 
 export interface QemuDefaultsOptions {
@@ -56,3 +58,4 @@ export interface QemuDefaultsOptions {
 
 export const DEFAULT_NVRAM_DIR = '/var/lib/libvirt/qemu/nvram';
 export const DEFAULT_LIB_DIR = '/var/lib/libvirt/qemu';
+export const DEFAULT_CHANNEL_TARGET_DIR = '/var/lib/libvirt/qemu/channel/target';

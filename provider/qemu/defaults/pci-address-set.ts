@@ -111,7 +111,7 @@ export function newBus(model: PciBusModel): PciBus {
       minSlot = 1;
       break;
     case 'pci-expander-bus':
-      flags = auto | PCI.DEVICE | PCI.PCI_BRIDGE;
+      flags = auto | hp | PCI.DEVICE | PCI.PCI_BRIDGE;
       break;
     case 'pcie-expander-bus':
       flags = auto | PCI.ROOT_PORT;
@@ -207,6 +207,11 @@ export class PciAddressSet {
   private take(a: PciAddr, flags: number): PciAddr {
     this.reserve(a, flags);
     return a;
+  }
+
+  /** Dry run: adds buses of the kind a device with `flags` needs until bus `bus` exists. */
+  growTo(bus: number, flags: number): void {
+    while (this.buses.length <= bus) this.grow(flags);
   }
 
   /**

@@ -11,7 +11,7 @@
  *    01.1, UHCI 01.2, primary video 02.0; Q35: SATA 1f.2, ISA/SMBus 1f.0/1f.3, primary video
  *    01.0, ICH9 sound 1b.0, DMI bridge 1e.0), then assigns, in libvirt's order: PCI controllers,
  *    filesystems, network interfaces, sound cards, other controllers, virtio disks, host
- *    devices, memballoon, RNGs, watchdog, videos, shared memory, virtio inputs, PCI serials,
+ *    devices (hostdev-type interfaces first), memballoon, RNGs, watchdog, videos, shared memory, virtio inputs, PCI serials,
  *    vsock, virtio memory devices, virtio IOMMU.
  * 4. Function 0 of a slot with other functions in use gets multifunction='on'; PCI controllers
  *    get their QEMU model name and chassis/port numbers.
@@ -20,7 +20,7 @@ import type { Domain } from '../../../model/domain/domain';
 import type { Controller } from '../../../model/domain/devices/controller';
 import type { QemuCaps } from '../caps';
 import { hasFlag } from '../caps';
-import { PCI, PciAddressSet, controllerConnectFlags, type PciBusModel } from './pci-address-set';
+import { PCI, PciAddressError, PciAddressSet, controllerConnectFlags, flagsCompatible, type PciBusModel } from './pci-address-set';
 import {
   connectClasses,
   controllerFlags,
@@ -67,12 +67,15 @@ interface Item {
   readonly special?: (set: PciAddressSet) => boolean;
 }
 
-/** The devices needing an address, in libvirt's assignment order (controllers first). */
-function items(def: Domain, k: ConnectClasses): Item[] {
+/**
+ * The devices needing an address, in libvirt's assignment order (controllers first); with `all`,
+ * every PCI device whatever its address.
+ */
+function items(def: Domain, k: ConnectClasses, all = false): Item[] {
   const d = def.devices ?? {};
   const out: Item[] = [];
   const want = (dev: Addressable, flags: number, special?: Item['special']) => {
-    if (flags && pciAddressWanted(dev)) out.push({ dev, flags, ...(special ? { special } : {}) });
+    if (flags && (all || pciAddressWanted(dev))) out.push({ dev, flags, ...(special ? { special } : {}) });
   };
   const controllers = d.controllers ?? [];
   for (const c of controllers) {
@@ -99,6 +102,10 @@ function items(def: Domain, k: ConnectClasses): Item[] {
     if (disk.target?.bus !== 'virtio') continue;
     if (disk.address && disk.address.type !== 'pci') continue;
     want(disk, disk.model === 'virtio-transitional' ? k.pci : k.virtio);
+  }
+  // A hostdev-type interface is also a host device (libvirt lists it first among them).
+  for (const net of d.interfaces ?? []) {
+    if (net.type === 'hostdev' && (net.source?.hostAddress?.type ?? 'pci') === 'pci') want(net, k.pcie);
   }
   for (const h of d.hostdevs ?? []) {
     if ((h.mode ?? 'subsystem') !== 'subsystem') continue;
@@ -166,7 +173,7 @@ function nextWithFunction(set: PciAddressSet, flags: number, fn: number): PciAdd
   if (fn === 0) return set.reserveNext(flags);
   for (let b = 0; b < set.buses.length; b++) {
     const bus = set.buses[b];
-    if (!(bus.flags & flags & PCI.TYPES)) continue;
+    if (!flagsCompatible(bus.flags, flags)) continue;
     for (let s = bus.minSlot; s <= bus.maxSlot; s++) {
       if (bus.slots[s].functions === 0) {
         const a = { domain: 0, bus: b, slot: s, function: fn };
@@ -178,11 +185,25 @@ function nextWithFunction(set: PciAddressSet, flags: number, fn: number): PciAdd
   return set.reserveNext(flags);
 }
 
-/** Every PCI address already in the definition, reserved before assignment. */
-function reserveExisting(def: Domain, set: PciAddressSet): void {
+/** The USB2 controller of an index that the Q35 chipset step places: its EHCI1, or a UHCI1 without one. */
+function isChipsetUsb2(c: Controller, controllers: readonly Controller[]): boolean {
+  if (c.model === 'ich9-ehci1') return true;
+  return c.model === 'ich9-uhci1' && !controllers.some((o) => o.type === 'usb' && o.index === c.index && o.model === 'ich9-ehci1');
+}
+
+/**
+ * Every PCI address already in the definition, reserved before assignment. In a dry run an
+ * address on a bus that does not exist yet adds the buses up to it (pci-bridges for PCI devices,
+ * pcie-root-ports for PCIe devices).
+ */
+function reserveExisting(def: Domain, set: PciAddressSet, k?: ConnectClasses): void {
+  const flags = new Map<Addressable, number>();
+  if (set.dryRun && k) for (const it of items(def, k, true)) flags.set(it.dev, it.flags);
   forEachAddressable(def, (dev) => {
     const a = pciAddressOf(dev);
-    if (a && !pciAddressWanted(dev)) set.reserve(a, isRootPort(dev) ? PCI.AGGREGATE_SLOT : 0);
+    if (!a || pciAddressWanted(dev)) return;
+    if (set.dryRun && k && a.bus >= set.buses.length) set.growTo(a.bus, flags.get(dev) || k.pci);
+    set.reserve(a, isRootPort(dev) ? PCI.AGGREGATE_SLOT : 0);
   });
 }
 
@@ -232,13 +253,17 @@ function reserveChipset(def: Domain, set: PciAddressSet): void {
     for (const c of controllers) {
       if (c.type === 'sata' && c.index === 0 && !pciAddressPresent(c)) {
         setPciAddress(c, { domain: 0, bus: 0, slot: 0x1f, function: 2 });
-      } else if (c.type === 'usb' && (c.model === 'ich9-ehci1' || c.model === 'ich9-uhci1') && !c.address) {
+      } else if (c.type === 'usb' && !c.address && isChipsetUsb2(c, controllers)) {
+        // Q35 boards have their USB2 controllers at 00:1d and 00:1a: the first two USB2 groups
+        // go there (the master on function 7, a master-less UHCI1 on 0); the rest of each group
+        // joins it later.
         for (const slot of [0x1d, 0x1a]) {
-          const a = { domain: 0, bus: 0, slot, function: 0 };
+          const fn = USB2_COMPANION_FUNCTION[c.model as string];
+          const a = { domain: 0, bus: 0, slot, function: fn };
           if (set.slotInUse(a)) continue;
           set.reserve(a);
           setPciAddress(c, a);
-          (c as Addressable).address!.multifunction = 'on';
+          if (fn === 0) (c as Addressable).address!.multifunction = 'on';
           break;
         }
       } else if (c.type === 'pci' && c.model === 'dmi-to-pci-bridge' && !c.address) {
@@ -299,7 +324,7 @@ export function assignPciAddresses(def: Domain, caps: QemuCaps): void {
 
   // 1. Dry run: which buses are needed.
   const dry = new PciAddressSet(initial, true, bridgeOk);
-  reserveExisting(def, dry);
+  reserveExisting(def, dry, k);
   reserveChipset(def, dry);
   if (hasPciRoot(def) && !dry.buses.every((b) => dry.busFullyReserved(b))) dry.reserveNext(PCI.DEVICE | PCI.HOTPLUGGABLE);
   assignAll(def, dry, k);
@@ -319,7 +344,7 @@ export function assignPciAddresses(def: Domain, caps: QemuCaps): void {
 
   // 4. Multifunction flags and controller details.
   markMultifunction(def);
-  for (const c of def.devices?.controllers ?? []) if (c.type === 'pci') applyPciControllerDetails(c, caps);
+  for (const c of def.devices?.controllers ?? []) if (c.type === 'pci') applyPciControllerDetails(def, c, caps);
 }
 
 /** Function 0 of a slot whose other functions are in use is marked multifunction='on'. */
@@ -365,7 +390,7 @@ export function pciControllerModelName(model: string | undefined, caps: QemuCaps
  * port's chassis = index and port = slot*8 + function; a downstream port's chassis = index and
  * port = slot.
  */
-function applyPciControllerDetails(c: Controller, caps: QemuCaps): void {
+function applyPciControllerDetails(def: Domain, c: Controller, caps: QemuCaps): void {
   const name = pciControllerModelName(c.model, caps);
   if (name && !c.pciModel) c.pciModel = { name: name as NonNullable<Controller['pciModel']>['name'] };
   const a = pciAddressOf(c);
@@ -384,5 +409,26 @@ function applyPciControllerDetails(c: Controller, caps: QemuCaps): void {
     case 'pcie-switch-downstream-port':
       c.target = { ...(c.target ?? {}), chassis: c.target?.chassis ?? idx, port: c.target?.port ?? (a ? a.slot : 0) };
       break;
+    case 'pci-expander-bus':
+    case 'pcie-expander-bus':
+      if (c.target?.busNr === undefined) {
+        const busNr = newExpanderBusNr(def);
+        if (busNr === undefined) throw new PciAddressError('No free busNr lower than current lowest busNr is available to auto-assign to bus ' + idx + '. Must be manually assigned');
+        c.target = { ...(c.target ?? {}), busNr };
+      }
+      break;
   }
+}
+
+/**
+ * The bus number of a new expander bus: two below the lowest one in use (256 when none), leaving
+ * a number for the bridge inside the expander; none when that would reach the root's numbers.
+ */
+function newExpanderBusNr(def: Domain): number | undefined {
+  let lowest = 256;
+  for (const c of def.devices?.controllers ?? []) {
+    const n = c.type === 'pci' ? c.target?.busNr : undefined;
+    if (n !== undefined && n < lowest) lowest = n;
+  }
+  return lowest <= 2 ? undefined : lowest - 2;
 }

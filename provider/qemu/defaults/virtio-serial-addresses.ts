@@ -1,6 +1,6 @@
 /**
- * virtio-serial port numbers for virtio consoles and channels. Each virtio-serial controller has
- * `ports` ports (31 by default); port 0 is kept for a virtio console. A device naming only its
+ * virtio-serial port numbers for virtio channels. Each virtio-serial controller has `ports`
+ * ports (31 by default); port 0 is kept for a virtio console. A device naming only its
  * controller gets the next free port there; others take the first free port on the first
  * controller that has one, and a new controller is added when all are full.
  */
@@ -37,12 +37,14 @@ function freePort(set: PortSet, allowZero: boolean): number | undefined {
 
 export class VirtioSerialAddressError extends Error {}
 
-/** Assigns ports to virtio consoles (first) and virtio channels without a complete address. */
+/**
+ * Assigns ports to virtio channels without a complete address. (Virtio consoles keep none: QEMU
+ * puts them on the first virtio-serial controller itself.)
+ */
 export function assignVirtioSerialAddresses(def: Domain): void {
   const d = def.devices;
   if (!d) return;
   const holders: { dev: { address?: Address }; allowZero: boolean }[] = [];
-  for (const c of d.consoles ?? []) if (c.target?.type === 'virtio') holders.push({ dev: c, allowZero: true });
   for (const ch of d.channels ?? []) if (ch.target?.type === 'virtio') holders.push({ dev: ch, allowZero: false });
   if (!holders.length) return;
   const sets = portSets(def);
