@@ -12,7 +12,7 @@
  */
 import { createCipheriv } from 'crypto';
 import type { ArgvContext } from './context';
-import { internalError } from '../validate/errors';
+import { QemuConfigError, internalError } from '../validate/errors';
 
 /** Id of the master key secret other secrets name as `keyid`. */
 export const MASTER_KEY_ALIAS = 'masterKey0';
@@ -45,8 +45,8 @@ function secretsOf(ctx: ArgvContext): ArgvSecrets {
 export function lookupSecret(ctx: ArgvContext, ref: SecretRef): Uint8Array {
   const v = secretsOf(ctx).lookup(ref);
   if (!v) {
-    if (ref.uuid) throw new Error(`Secret not found: no secret with matching uuid '${ref.uuid}'`);
-    throw new Error(`Secret not found: no secret with matching usage '${ref.usage ?? ''}'`);
+    if (ref.uuid) throw new QemuConfigError('plain', `Secret not found: no secret with matching uuid '${ref.uuid}'`);
+    throw new QemuConfigError('plain', `Secret not found: no secret with matching usage '${ref.usage ?? ''}'`);
   }
   return v;
 }
