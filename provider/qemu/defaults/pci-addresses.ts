@@ -237,7 +237,7 @@ export function forEachAddressable(def: Domain, fn: (dev: Addressable) => void):
  * The chipset's fixed functions: what QEMU puts at fixed addresses whatever the configuration,
  * and the first slot QEMU would give the primary video adapter.
  */
-function reserveChipset(def: Domain, set: PciAddressSet): void {
+function reserveChipset(def: Domain, set: PciAddressSet, k: ConnectClasses): void {
   const controllers = def.devices?.controllers ?? [];
   if (isI440fx(def)) {
     for (const c of controllers) {
@@ -248,7 +248,7 @@ function reserveChipset(def: Domain, set: PciAddressSet): void {
       }
     }
     set.reserve({ domain: 0, bus: 0, slot: 1, function: 0 });
-    reservePrimaryVideo(def, set, 2);
+    reservePrimaryVideo(def, set, 2, k);
   } else if (isQ35(def)) {
     for (const c of controllers) {
       if (c.type === 'sata' && c.index === 0 && !pciAddressPresent(c)) {
@@ -276,20 +276,20 @@ function reserveChipset(def: Domain, set: PciAddressSet): void {
     }
     set.reserve({ domain: 0, bus: 0, slot: 0x1f, function: 0 });
     set.reserve({ domain: 0, bus: 0, slot: 0x1f, function: 3 });
-    reservePrimaryVideo(def, set, 1);
+    reservePrimaryVideo(def, set, 1, k);
   }
 }
 
 /** The primary video adapter takes 00:SLOT.0 when free (QEMU's first free slot after the chipset). */
-function reservePrimaryVideo(def: Domain, set: PciAddressSet, slot: number): void {
+function reservePrimaryVideo(def: Domain, set: PciAddressSet, slot: number, k: ConnectClasses): void {
   const video = def.devices?.videos?.[0];
   const type = video?.model?.type;
   if (!video || type === 'none' || type === 'ramfb') return;
   if (!pciAddressWanted(video)) return;
   const a: PciAddr = { domain: 0, bus: 0, slot, function: 0 };
   if (set.slotInUse(a)) {
-    if (!set.dryRun) setPciAddress(video, set.reserveNext(videoFlags(type, connectClasses(def))));
-    else set.reserveNext(videoFlags(type, connectClasses(def)));
+    if (!set.dryRun) setPciAddress(video, set.reserveNext(videoFlags(type, k)));
+    else set.reserveNext(videoFlags(type, k));
     return;
   }
   set.reserve(a);
@@ -319,13 +319,13 @@ function assignAll(def: Domain, set: PciAddressSet, k: ConnectClasses): void {
 export function assignPciAddresses(def: Domain, caps: QemuCaps): void {
   if (!hasPciRoot(def) && !hasPcieRoot(def)) return;
   const bridgeOk = hasFlag(caps, 'pcie-pci-bridge');
-  const k = connectClasses(def);
+  const k = connectClasses(def, caps);
   const initial = busModels(def);
 
   // 1. Dry run: which buses are needed.
   const dry = new PciAddressSet(initial, true, bridgeOk);
   reserveExisting(def, dry, k);
-  reserveChipset(def, dry);
+  reserveChipset(def, dry, k);
   if (hasPciRoot(def) && !dry.buses.every((b) => dry.busFullyReserved(b))) dry.reserveNext(PCI.DEVICE | PCI.HOTPLUGGABLE);
   assignAll(def, dry, k);
   if (initial.length <= 1 && dry.buses.length > initial.length && hasPcieRoot(def)) dry.reserveNext(PCI.PCIE_DEVICE | PCI.HOTPLUGGABLE);
@@ -339,7 +339,7 @@ export function assignPciAddresses(def: Domain, caps: QemuCaps): void {
   // 3. The real pass.
   const set = new PciAddressSet(busModels(def), false, bridgeOk);
   reserveExisting(def, set);
-  reserveChipset(def, set);
+  reserveChipset(def, set, k);
   assignAll(def, set, k);
 
   // 4. Multifunction flags and controller details.

@@ -6,6 +6,8 @@
 import type { Domain } from '../../../model/domain/domain';
 import type { Controller } from '../../../model/domain/devices/controller';
 import { PCI, controllerConnectFlags } from './pci-address-set';
+import type { QemuCaps } from '../caps';
+import { hasFlag } from '../caps';
 
 /** The three connection classes of one domain. */
 export interface ConnectClasses {
@@ -25,10 +27,14 @@ export function hasPcieRoot(def: Domain): boolean {
   return !!def.devices?.controllers?.some((c) => c.type === 'pci' && c.model === 'pcie-root');
 }
 
-export function connectClasses(def: Domain): ConnectClasses {
+/**
+ * On a PCIe machine, virtio devices are PCIe only when QEMU can turn off their legacy interface
+ * (it then also has the non-transitional models); older QEMUs put them on plain PCI.
+ */
+export function connectClasses(def: Domain, caps: QemuCaps): ConnectClasses {
   const pci = PCI.DEVICE | PCI.HOTPLUGGABLE;
   const pcie = hasPcieRoot(def) ? PCI.PCIE_DEVICE | PCI.HOTPLUGGABLE : pci;
-  return { pci, pcie, virtio: pcie };
+  return { pci, pcie, virtio: hasFlag(caps, 'virtio-pci-non-transitional') ? pcie : pci };
 }
 
 /** virtio device models: transitional ones are legacy PCI, the others follow `virtio`. */

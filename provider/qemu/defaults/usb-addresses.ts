@@ -18,6 +18,7 @@ const HUB_PORTS = 8;
 
 function controllerPorts(c: Controller): number {
   switch (c.model) {
+    case undefined: // QEMU's default USB controller is PIIX3 UHCI
     case 'piix3-uhci':
     case 'piix4-uhci':
     case 'ich9-uhci1':
@@ -77,6 +78,23 @@ function hasUsbAddress(dev: Holder): boolean {
 
 export class UsbAddressError extends Error {}
 
+/**
+ * A new domain with more USB devices than free ports gets as many 8-port hubs as it takes (each
+ * hub uses one port itself). Returns whether hubs were added.
+ */
+function addUsbHubs(def: Domain, devs: readonly { dev: Holder; hub: boolean }[]): boolean {
+  const d = def.devices;
+  if (!d) return false;
+  const needing = devs.filter((x) => !hasUsbAddress(x.dev)).length;
+  let ports = 0;
+  for (const c of d.controllers ?? []) if (c.type === 'usb') ports += controllerPorts(c);
+  for (const h of d.hubs ?? []) if ((h.type ?? 'usb') === 'usb') ports += HUB_PORTS;
+  if (needing <= ports || !(d.controllers ?? []).some((c) => c.type === 'usb' && c.model !== 'none')) return false;
+  const hubs = Math.ceil((needing - ports + 1) / (HUB_PORTS - 1));
+  for (let i = 0; i < hubs; i++) (d.hubs ??= []).push({ type: 'usb' });
+  return true;
+}
+
 /** Marks `path` (1-based ports) used on `root`; a hub device there gets its own ports. */
 function reservePath(root: Hub, path: number[], isHub: boolean): void {
   let hub: Hub | undefined = root;
@@ -106,9 +124,10 @@ function findFree(hub: Hub, depth: number): number[] | undefined {
  * assigned unless every USB device already has an address.
  */
 export function assignUsbAddresses(def: Domain, newDomain: boolean): void {
-  const devs = usbDevices(def);
+  let devs = usbDevices(def);
   if (!devs.length) return;
   if (!newDomain && devs.some((x) => !hasUsbAddress(x.dev))) return;
+  if (newDomain && addUsbHubs(def, devs)) devs = usbDevices(def);
   const buses = new Map<number, Hub>();
   for (const c of def.devices?.controllers ?? []) {
     if (c.type !== 'usb' || c.model === 'none' || c.master) continue;
