@@ -21,7 +21,7 @@ const MACHINES: MachineType[] = [machine('pc-i440fx-8.0', 'pc', true), machine('
 export const FLAGS = [
   'kvm', 'tcg', 'piix3-usb-uhci', 'nec-usb-xhci', 'qemu-xhci', 'ich9-usb-ehci1', 'ich9-ahci', 'lsi', 'virtio-scsi-pci',
   'rtl8139', 'e1000', 'virtio-net', 'pci-bridge', 'dmi-to-pci-bridge', 'ioh3420', 'pcie-root-port', 'pcie-pci-bridge',
-  'x3130-upstream', 'xio3130-downstream', 'i8042', 'qxl', 'VGA', 'cirrus-vga', 'virtio-gpu', 'isa-serial',
+  'x3130-upstream', 'xio3130-downstream', 'i8042', 'qxl', 'VGA', 'cirrus-vga', 'virtio-gpu', 'isa-serial', 'virtio-pci-non-transitional',
 ];
 
 export function testCaps(flags: readonly string[] = FLAGS): QemuCaps {
