@@ -30,6 +30,15 @@ export interface PrepareOptions extends ApplyQemuDefaultsOptions {
   readonly validateWith?: ArgvContext;
 }
 
+/**
+ * The QEMU driver's define-time pass as a hook for a pipeline that has already parsed the XML
+ * and applied the generic defaults (`virtform domxml-format`): QEMU defaults for `caps`, then the
+ * inactive view libvirt prints for a definition.
+ */
+export function qemuDefineDefaults(caps: QemuCaps, opts: ApplyQemuDefaultsOptions = {}): (def: Domain) => Domain {
+  return (def) => asInactive(applyQemuDefaults(def, caps, opts));
+}
+
 /** Parses `xml` (errors name `file`:line) and prepares it; see prepareDomain. */
 export function prepareDomainXml(xml: string, caps: QemuCaps, opts: PrepareOptions = {}, file = '<input>'): Domain {
   return prepareDomain(parseDomainXml(xml, file), caps, opts);

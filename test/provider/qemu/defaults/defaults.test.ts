@@ -266,6 +266,22 @@ ${nics}    <controller type='usb' model='none'/>
     expect(def.devices?.memballoon?.address).toEqual({ type: 'pci', domain: 0, bus: 1, slot: 0, function: 0 });
   });
 
+  test('a QEMU without non-transitional virtio and pcie-pci-bridge puts virtio devices behind DMI and PCI bridges (plus the spare ioh3420 port)', () => {
+    const flags = ['pci-bridge', 'dmi-to-pci-bridge', 'ioh3420', 'ich9-ahci', 'ich9-usb-ehci1'];
+    const def = prepareDomainXml(`${HEAD('vm8', 'q35')}  <devices>
+    <controller type='usb' model='none'/>
+  </devices>
+</domain>
+`, testCaps(flags));
+    expect((def.devices?.controllers ?? []).filter((c) => c.type === 'pci').map((c) => [c.index, c.model, c.pciModel?.name, c.address?.bus, c.address?.slot])).toEqual([
+      [0, 'pcie-root', undefined, undefined, undefined],
+      [1, 'dmi-to-pci-bridge', 'i82801b11-bridge', 0, 0x1e],
+      [2, 'pci-bridge', 'pci-bridge', 1, 0],
+      [3, 'pcie-root-port', 'ioh3420', 0, 1],
+    ]);
+    expect(def.devices?.memballoon?.address).toEqual({ type: 'pci', domain: 0, bus: 2, slot: 1, function: 0 });
+  });
+
   test('a controller index=0 of the wrong PCI root model is rejected with libvirt\'s message', () => {
     expect(() => prepareDomainXml(`${HEAD('vm6', 'q35')}  <devices>
     <controller type='pci' index='0' model='pci-root'/>
@@ -320,6 +336,19 @@ describe('launch preparation', () => {
     expect(d.controllers!.find((c) => c.type === 'scsi')!.address).toEqual({ type: 'pci', domain: 0, bus: 3, slot: 1, function: 0 });
   });
 
+  test('a new domain with more USB devices than ports gets a hub first', () => {
+    const def = prepareDomainXml(`${HEAD('vm9', 'pc')}  <devices>
+    <controller type='usb' index='0' model='piix3-uhci'/>
+    <input type='mouse' bus='usb'/>
+    <input type='mouse' bus='usb'/>
+    <input type='tablet' bus='usb'/>
+  </devices>
+</domain>
+`, testCaps(), { launch: true });
+    expect(def.devices?.hubs?.map((h) => [h.alias?.name, h.address?.port])).toEqual([['hub0', '1']]);
+    expect(def.devices?.inputs?.filter((i) => i.bus === 'usb').map((i) => i.address?.port)).toEqual(['2', '1.1', '1.2']);
+  });
+
   test('user aliases are kept', () => {
     const def = parseDomainXml(`${HEAD('vm7', 'pc')}  <devices>
     <disk type='file' device='disk'>
@@ -336,6 +365,40 @@ describe('launch preparation', () => {
 `);
     assignAliases(def);
     expect(def.devices!.disks!.map((x) => x.alias?.name)).toEqual(['ua-boot', 'virtio-disk1']);
+  });
+});
+
+describe('inactive view', () => {
+  test('runtime values of a live definition are not printed', () => {
+    const def = parseDomainXml(`<domain type='kvm' id='7'>
+  <name>live</name>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/top.qcow2' index='2'/>
+      <backingStore type='file' index='1'>
+        <format type='raw'/>
+        <source file='/base.raw'/>
+      </backingStore>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <channel type='unix'>
+      <source mode='bind' path='/var/lib/libvirt/qemu/channel/target/domain-7-live/org.qemu.guest_agent.0'/>
+      <target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>
+    </channel>
+  </devices>
+</domain>
+`);
+    applyDomainDefaults(def);
+    applyQemuDefaults(def, testCaps());
+    asInactive(def);
+    expect(def.id).toBeUndefined();
+    expect(def.devices?.disks?.[0].source).toEqual({ file: '/top.qcow2' });
+    expect(def.devices?.disks?.[0].backingStore?.index).toBeUndefined();
+    expect(def.devices?.channels?.[0].sources).toBeUndefined();
+    expect(def.devices?.channels?.[0].target).toEqual({ type: 'virtio', name: 'org.qemu.guest_agent.0' });
   });
 });
 
