@@ -45,7 +45,15 @@ export function applyControllerDefaults(def: Domain, c: Controller, caps: QemuCa
       }
       break;
     case 'usb':
-      if (c.model === undefined && isX86(def) && hasFlag(caps, 'piix3-usb-uhci')) c.model = 'piix3-uhci';
+      if (c.model === undefined) {
+        // s390 guests have no USB unless an address says otherwise; elsewhere PIIX3 UHCI, or the
+        // first of OHCI / NEC XHCI this QEMU has.
+        if ((def.os.type.arch ?? '').startsWith('s390')) {
+          if (!c.address) c.model = 'none';
+        } else if (hasFlag(caps, 'piix3-usb-uhci')) c.model = 'piix3-uhci';
+        else if (hasFlag(caps, 'pci-ohci')) c.model = 'pci-ohci';
+        else if (hasFlag(caps, 'nec-usb-xhci')) c.model = 'nec-xhci';
+      }
       break;
   }
 }
