@@ -16,8 +16,11 @@ export function machineDefaultCpuModel(def: Domain, caps: QemuCaps): string | un
   const m = findMachine(caps, domainAccel(def), machine);
   const type = m?.defaultCpuType;
   if (!type) return undefined;
-  const suffix = `-${caps.arch || def.os.type.arch}-cpu`;
-  return type.endsWith(suffix) ? type.slice(0, -suffix.length) : type;
+  // The CPU model whose QOM type it is; else the type without its `-ARCH-cpu` suffix.
+  const named = caps.accel[domainAccel(def)]?.cpuModels.find((c) => c.typename === type);
+  if (named) return named.name;
+  const suffix = /-[a-z0-9_]+-cpu$/.exec(type);
+  return suffix ? type.slice(0, suffix.index) : type;
 }
 
 /**
