@@ -36,13 +36,13 @@ export function register(program: Command, io: CliIo): void {
     .option('--suite <names>', `comma-separated suites to run: ${SUITES.map((s) => s.name).join(', ')} (default: all)`)
     .option('--out <dir>', 'write each produced document (or error message) to DIR/<path of the expected file in the corpus>')
     .option('--json', 'print the result as JSON instead of tables')
-    .action((opts: ConformanceOpts) => {
+    .action(async (opts: ConformanceOpts) => {
       const corpusDir = path.resolve(opts.corpus);
       if (!fs.existsSync(corpusDir) || !fs.statSync(corpusDir).isDirectory()) {
         throw new VirtformError(`corpus directory '${opts.corpus}' does not exist (fix: pass --corpus pointing at the libvirt test corpus, e.g. --corpus ../shared/libvirt-9.0-tests)`);
       }
       const suites = selectSuites(opts.suite);
-      const report = runConformance({ corpusDir, suites, outDir: opts.out ? path.resolve(opts.out) : undefined });
+      const report = await runConformance({ corpusDir, suites, outDir: opts.out ? path.resolve(opts.out) : undefined });
       io.out(opts.json ? renderJson(report) : renderText(report));
     });
 }

@@ -8,3 +8,4 @@ export * from './round-trip';
 export * from './network-suite';
 export * from './pool-suite';
 export * from './vol-suite';
+export * from './xml2xml-suite';

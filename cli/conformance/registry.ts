@@ -7,22 +7,16 @@ import type { ConformanceSuite } from './suite';
 import { networkSuite } from './network-suite';
 import { poolSuite } from './pool-suite';
 import { volSuite } from './vol-suite';
-import { pendingSuite, indexCases } from './pending-suite';
+import { argvSuite } from './argv-suite';
+import { xml2xmlSuite, xml2xmlFakeCapsSuite } from './xml2xml-suite';
 
 export const SUITES: readonly ConformanceSuite[] = [
   networkSuite,
   poolSuite,
   volSuite,
-  pendingSuite(
-    'xml2xml',
-    'domain XML round trip after defaults (libvirt qemuxml2xmltest): the index/qemuxml2xml-tests.tsv cases present in the corpus',
-    (corpus) => indexCases(corpus, 'index/qemuxml2xml-tests.tsv', (r) => r.in_corpus === 'yes', () => 'tests/qemuxml2xmloutdata', () => 'tests/qemuxml2argvdata'),
-  ),
-  pendingSuite(
-    'argv',
-    'QEMU command lines (libvirt qemuxml2argvtest): the index/qemuxml2argv-tests.tsv cases present in the corpus',
-    (corpus) => indexCases(corpus, 'index/qemuxml2argv-tests.tsv', (r) => r.location !== '' && r.location !== 'not-extracted', (r) => r.location),
-  ),
+  xml2xmlSuite,
+  xml2xmlFakeCapsSuite,
+  argvSuite,
 ];
 
 export function findSuite(name: string): ConformanceSuite | undefined {

@@ -98,9 +98,11 @@ function write(outDir: string, rel: string, text: string): string {
   return rel;
 }
 
-function runSuite(suite: ConformanceSuite, corpus: Corpus, outDir: string | undefined): SuiteResult {
+async function runSuite(suite: ConformanceSuite, corpus: Corpus, outDir: string | undefined): Promise<SuiteResult> {
   const results: CaseResult[] = [];
-  for (const c of suite.cases(corpus)) {
+  const cases = suite.cases(corpus);
+  if (suite.implemented && suite.prepare && cases.some((c) => !c.skip)) await suite.prepare(corpus);
+  for (const c of cases) {
     const base = {
       name: c.name,
       input: c.input,
@@ -149,9 +151,10 @@ function runSuite(suite: ConformanceSuite, corpus: Corpus, outDir: string | unde
 }
 
 /** Runs the suites in order. The corpus folder must exist (the caller checks and reports it). */
-export function runConformance(opts: RunOptions): ConformanceReport {
+export async function runConformance(opts: RunOptions): Promise<ConformanceReport> {
   const corpus = new Corpus(opts.corpusDir);
-  const suites = opts.suites.map((s) => runSuite(s, corpus, opts.outDir));
+  const suites: SuiteResult[] = [];
+  for (const s of opts.suites) suites.push(await runSuite(s, corpus, opts.outDir));
   return {
     corpus: opts.corpusDir,
     suites,

@@ -37,6 +37,11 @@ export interface ConformanceSuite {
   readonly implemented: boolean;
   /** The cases, in a stable order. */
   cases(corpus: Corpus): SuiteCase[];
+  /**
+   * Loads what the cases share and that needs async I/O (e.g. QEMU capabilities from the
+   * corpus), once, before the first case runs. Optional.
+   */
+  prepare?(corpus: Corpus): Promise<void>;
   /** Runs one case. Must not throw for bad input: report it as { error }. */
   run(c: SuiteCase, corpus: Corpus): CaseRun;
 }

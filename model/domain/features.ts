@@ -81,24 +81,22 @@ export const CapabilitiesFeature = X.element({
 
 export const Apic = X.element({ eoi: X.attr(X.onOff()) });
 
-/** `<tseg unit='MiB'>48</tseg>`: MiB (the default unit); sizes that are not whole MiB are rejected. */
-function tsegCodec(): X.ElementCodec<TInteger> {
+/**
+ * `<tseg>`: kept in KiB (any unit on input, MiB by default) so that a size that is not whole
+ * MiB survives parsing for validation to reject; printed in whole MiB with `unit='MiB'` as
+ * libvirt does.
+ */
+function tsegCodec(): X.ElementCodec<ReturnType<typeof X.scaled>['schema']> {
   const kib = X.scaled({ canonical: 'KiB', defaultUnit: 'MiB' });
   return {
-    schema: Type.Integer({ minimum: 0, description: 'size in MiB' }),
-    describe: 'a size in MiB',
-    parse(el, ctx) {
-      const n = kib.parse(el, ctx);
-      if (n % 1024 !== 0) ctx.fail(el, 'SMM TSEG size must be divisible by 1 MiB', { fix: `use ${Math.ceil(n / 1024)} MiB` });
-      return n / 1024;
-    },
+    ...kib,
     write(w, name, v) {
-      w.text(name, v, [['unit', 'MiB']]);
+      w.text(name, Math.floor(v / 1024), [['unit', 'MiB']]);
     },
   };
 }
 
-/** System Management Mode; `tseg` (MiB) sizes the extended TSEG on q35. */
+/** System Management Mode; `tseg` (KiB) sizes the extended TSEG on q35. */
 export const Smm = X.element({
   state: X.attr(X.onOff()),
   tseg: X.childValue(tsegCodec()),

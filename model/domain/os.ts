@@ -70,10 +70,13 @@ export type Nvram = Static<typeof Nvram>;
 export const BootDev = X.enumOf('hd', 'fd', 'cdrom', 'network');
 export const OsBoot = X.element({ dev: X.reqAttr(BootDev) });
 
-/** `<bootmenu enable='yes' timeout='3000'/>`; timeout in milliseconds (0-65535). */
+/**
+ * `<bootmenu enable='yes' timeout='3000'/>`; timeout in milliseconds, 0-65535. The range is a
+ * validation rule (validate.ts), not a parse error, so each driver can word it as libvirt does.
+ */
 export const BootMenu = X.element({
   enable: X.reqAttr(X.yesNo()),
-  timeout: X.attr(X.uint({ max: 65535 })),
+  timeout: X.attr(X.uint()),
 });
 
 /** `<bios useserial='yes' rebootTimeout='1000'/>`; rebootTimeout in ms, -1 disables rebooting. */

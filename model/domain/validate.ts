@@ -59,6 +59,7 @@ class Issues {
 export function validateDomainRules(domain: Domain, label = ''): ModelIssue[] {
   const v = new Issues(label);
   checkNames(domain, v);
+  checkBootMenu(domain, v);
   checkMemory(domain, v);
   checkVcpus(domain, v);
   checkNuma(domain, v);
@@ -410,4 +411,19 @@ function deviceIssues(d: Domain, label: string): ModelIssue[] {
   if (dev.iommu) out.push(...validateIommu(dev.iommu, { features: { ioapicDriver: d.features?.ioapic?.driver }, label: at('iommu') }));
   if (dev.vsock) out.push(...validateVsock(dev.vsock, at('vsock')));
   return out;
+}
+
+/** Longest boot menu wait QEMU's firmware interface takes, ms. */
+export const BOOT_MENU_TIMEOUT_MAX_MS = 65535;
+
+/** The boot menu timeout range is checked here rather than at parse so the driver can word it as libvirt does. */
+function checkBootMenu(d: Domain, v: Issues): void {
+  const menu = d.os?.bootmenu;
+  if (menu?.timeout !== undefined && menu.timeout > BOOT_MENU_TIMEOUT_MAX_MS) {
+    v.at(menu, '/os/bootmenu/timeout', `boot menu timeout ${menu.timeout} ms is out of range [0,${BOOT_MENU_TIMEOUT_MAX_MS}]`, {
+      prop: 'timeout',
+      xml: '@timeout',
+      fix: `use at most ${BOOT_MENU_TIMEOUT_MAX_MS} ms`,
+    });
+  }
 }
