@@ -133,7 +133,7 @@ function randomUuid(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export function registerDomxmlToNative(program: Command, io: CliIo): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('domxml-to-native')
     .description("print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line in libvirt's .args layout")

@@ -161,7 +161,6 @@ d('libvirt 9.0 domain corpus', () => {
     'seclabel-device-duplicates': 'missing security model when using multiple labels',
     'smbios-date': "Invalid BIOS 'date' format",
     'smbios-uuid-match': 'UUID mismatch between <uuid> and <sysinfo>',
-    'tseg-invalid-size': 'SMM TSEG size must be divisible by 1 MiB',
   };
 
   it('(d) reports the hypervisor-independent expected parse errors with libvirt\'s message', () => {

@@ -54,9 +54,6 @@ describe('domain XML errors', () => {
     expect(parseError(minimal("  <clock offset='utc'>\n    <timer name='pit' frequency='100'/>\n  </clock>"))).toBe(
       "vm1.xml:9: /domain/clock/timer[1]/@frequency: timer 'pit' does not take a frequency (fix: frequency and mode apply to the tsc timer only)",
     );
-    expect(parseError(minimal("  <features><smm><tseg unit='KiB'>12345</tseg></smm></features>"))).toBe(
-      'vm1.xml:8: /domain/features/smm/tseg: SMM TSEG size must be divisible by 1 MiB (fix: use 13 MiB)',
-    );
     expect(parseError(minimal("  <seclabel type='static' model='selinux'/>"))).toBe(
       "vm1.xml:8: /domain/seclabel[1]: a static <seclabel> needs a <label> (fix: add <label>...</label> or use type='dynamic')",
     );

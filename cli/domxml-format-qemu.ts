@@ -12,11 +12,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Domain } from '../../model/domain/domain';
-import { loadQemuCapsCached, type QemuCaps } from '../../provider/qemu/caps';
-import { qemuDefineDefaults } from '../../provider/qemu/prepare';
-import { localProbeHost } from '../../provider/qemu/local-argv-host';
-import { loadCapsFile } from './domxml-to-native';
+import type { Domain } from '../model/domain/domain';
+import { loadQemuCapsCached, type QemuCaps } from '../provider/qemu/caps';
+import { qemuDefineDefaults } from '../provider/qemu/prepare';
+import { localProbeHost } from '../provider/qemu/local-argv-host';
+import { loadCapsFile } from './commands/domxml-to-native';
 
 /** libvirt's architecture name of this machine (`x86_64`, `aarch64`...). */
 export function hostArch(): string {

@@ -5,11 +5,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applyDomainDefaults } from '../../../model/domain/defaults';
-import { formatDomainXml, parseDomainXml } from '../../../model/domain/domain';
-import { capsForDomxmlFormat, emulatorFor, qemuDriverDefaults } from '../../../cli/commands/domxml-format-qemu';
-import { CORPUS_DIR, QEMU_CAPS_DIR, missingCorpusReason } from '../../support/corpus';
-import { QEMU_X86_64, describeUnless, missingBinaryReason } from '../../support/qemu';
+import { applyDomainDefaults } from '../../model/domain/defaults';
+import { formatDomainXml, parseDomainXml } from '../../model/domain/domain';
+import { capsForDomxmlFormat, emulatorFor, qemuDriverDefaults } from '../../cli/domxml-format-qemu';
+import { CORPUS_DIR, QEMU_CAPS_DIR, missingCorpusReason } from '../support/corpus';
+import { QEMU_X86_64, describeUnless, missingBinaryReason } from '../support/qemu';
 
 function format(xml: string, hook: (d: ReturnType<typeof parseDomainXml>) => ReturnType<typeof parseDomainXml>): string {
   return formatDomainXml(hook(applyDomainDefaults(parseDomainXml(xml, 'in.xml'))));
