@@ -1,0 +1,17 @@
+/**
+ * openTransport: -c URI → a connected Transport. embed and system run locally; qemu+ssh
+ * connects (or joins the pooled connection) and verifies the host key before returning, so
+ * a bad host key or credential fails here, before any command runs.
+ */
+import { LocalTransport } from './local-transport';
+import { SshTransport, type SshTransportOptions } from './ssh-transport';
+import type { Transport } from './transport';
+import { parseConnectionUri, type ConnectionUri, type ParseUriOptions } from './uri';
+
+export type OpenTransportOptions = SshTransportOptions & ParseUriOptions;
+
+export async function openTransport(uri: string | ConnectionUri | undefined, opts: OpenTransportOptions = {}): Promise<Transport> {
+  const parsed = typeof uri === 'object' ? uri : parseConnectionUri(uri, opts);
+  if (parsed.kind === 'ssh') return SshTransport.open(parsed, opts);
+  return new LocalTransport(parsed.uri);
+}
