@@ -121,20 +121,20 @@ export class Journal {
   }
 
   /** Records that a step is about to change the host, with its undo. */
-  started(id: string, step: StepStart): Promise<void> {
+  async started(id: string, step: StepStart): Promise<void> {
     assertNoSecrets(step.undo, `journal step '${id}' undo`);
     return this.append({ t: 'step', id, state: 'started', action: step.action, ...(step.resource ? { resource: step.resource } : {}), ...(step.undo !== undefined ? { undo: step.undo } : {}), at: this.time() });
   }
 
   /** Records that a step completed; `undo` may refine the one given at start. */
-  done(id: string, extra: { readonly result?: JsonValue; readonly undo?: JsonValue } = {}): Promise<void> {
+  async done(id: string, extra: { readonly result?: JsonValue; readonly undo?: JsonValue } = {}): Promise<void> {
     assertNoSecrets(extra.result, `journal step '${id}' result`);
     assertNoSecrets(extra.undo, `journal step '${id}' undo`);
     return this.append({ t: 'step', id, state: 'done', ...(extra.result !== undefined ? { result: extra.result } : {}), ...(extra.undo !== undefined ? { undo: extra.undo } : {}), at: this.time() });
   }
 
   /** Records that a step failed, with the error message (which must hold no secrets). */
-  failed(id: string, error: string | Error, extra: { readonly undo?: JsonValue } = {}): Promise<void> {
+  async failed(id: string, error: string | Error, extra: { readonly undo?: JsonValue } = {}): Promise<void> {
     assertNoSecrets(extra.undo, `journal step '${id}' undo`);
     const message = typeof error === 'string' ? error : error.message;
     return this.append({ t: 'step', id, state: 'failed', error: message, ...(extra.undo !== undefined ? { undo: extra.undo } : {}), at: this.time() });
