@@ -48,6 +48,8 @@ export interface OwnershipRecord {
   readonly path?: string;
   /** For volumes: the image format (raw, qcow2, ...). */
   readonly imageFormat?: string;
+  /** True when virtform created `path` itself (a pool directory), so it may remove it once empty. */
+  readonly createdDir?: boolean;
 }
 
 /** `sha256:<hex>` of a desired-state document (canonical XML, JSON text, image bytes). */
@@ -91,6 +93,7 @@ export function parseOwnershipRecord(text: string, file: string, expected: Resou
   const specHash = str('specHash')!;
   if (!SPEC_HASH.test(specHash)) throw bad(`field 'specHash' is not sha256:<64 hex digits>`);
   for (const k of ['createdAt', 'updatedAt']) if (!ISO_TIME.test(str(k)!)) throw bad(`field '${k}' is not an ISO-8601 UTC time`);
+  if (o.createdDir !== undefined && typeof o.createdDir !== 'boolean') throw bad(`field 'createdDir' must be true or false`);
   const by = o.createdBy as Record<string, unknown> | undefined;
   if (typeof by !== 'object' || by === null || typeof by.user !== 'string' || typeof by.clientHost !== 'string') {
     throw bad(`field 'createdBy' must be {"user": ..., "clientHost": ...}`);
@@ -120,6 +123,7 @@ export function parseOwnershipRecord(text: string, file: string, expected: Resou
     ...(parent ? { parent } : {}),
     ...(str('path', true) !== undefined ? { path: str('path') } : {}),
     ...(str('imageFormat', true) !== undefined ? { imageFormat: str('imageFormat') } : {}),
+    ...(o.createdDir === true ? { createdDir: true } : {}),
   };
 }
 

@@ -69,6 +69,8 @@ export interface DefineInput {
   readonly path?: string;
   /** Volumes: image format. */
   readonly imageFormat?: string;
+  /** Pools: virtform created the directory at `path`. Kept once set. */
+  readonly createdDir?: boolean;
 }
 
 export interface StateStoreOptions {
@@ -183,6 +185,7 @@ export class StateStore {
       ...(input.parent ? { parent: input.parent } : cur.owner?.parent ? { parent: cur.owner.parent } : {}),
       ...(input.path !== undefined ? { path: input.path } : cur.owner?.path !== undefined ? { path: cur.owner.path } : {}),
       ...(input.imageFormat !== undefined ? { imageFormat: input.imageFormat } : cur.owner?.imageFormat !== undefined ? { imageFormat: cur.owner.imageFormat } : {}),
+      ...(input.createdDir || cur.owner?.createdDir ? { createdDir: true } : {}),
     };
     // The parsed form is what get() returns; check that what we write reads back.
     parseOwnershipRecord(formatOwnershipRecord(record), ownerPath(this.stateDir, ref), ref);
