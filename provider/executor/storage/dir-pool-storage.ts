@@ -192,11 +192,12 @@ export class DirPoolStorage {
   async createVolume(vol: Volume, opts: CreateVolumeOptions = {}): Promise<VolumeResult> {
     const name = vol.name;
     const ref: ResourceRef = { kind: 'volume', pool: this.name, name };
-    const format = (vol.target?.format?.type ?? 'raw') as string;
+    const target = vol.target ?? {};
+    const format = (target.format?.type ?? 'raw') as string;
     if (!(CREATABLE_FORMATS as readonly string[]).includes(format)) {
       throw new StateError('COMMAND_FAILED', `volume '${name}' in pool '${this.name}': format '${format}' cannot be created by virtform; use ${CREATABLE_FORMATS.join(' or ')}.`);
     }
-    if (vol.target?.encryption) {
+    if (target.encryption) {
       throw new StateError('COMMAND_FAILED', `volume '${name}' in pool '${this.name}': encrypted volumes are not supported yet; remove <encryption>.`);
     }
     if (vol.capacity === undefined) throw new StateError('COMMAND_FAILED', `volume '${name}' in pool '${this.name}' has no capacity; add <capacity>.`);
@@ -216,22 +217,24 @@ export class DirPoolStorage {
     const xml = formatVolumeXml(vol);
     await this.ctx.store.define(ref, { xml, specHash: hashSpec(xml), path: p.path, imageFormat: format, ...(opts.parent ? { parent: opts.parent } : {}) }, this.ctx);
     const f = format as CreatableFormat;
+    // libvirt's reading of a missing <allocation>: the whole capacity (a fully allocated volume).
+    const allocation = vol.allocation ?? vol.capacity;
     await run(this.t, createImageArgv({
       path: p.path,
       format: f,
       capacity: vol.capacity,
-      ...(vol.allocation !== undefined ? { allocation: vol.allocation } : {}),
+      allocation,
       ...(backing ? { backing } : {}),
-      ...(vol.target.compat !== undefined ? { compat: vol.target.compat } : {}),
-      ...(vol.target.clusterSize !== undefined ? { clusterSize: vol.target.clusterSize } : {}),
-      ...(vol.target.features?.lazyRefcounts ? { lazyRefcounts: true } : {}),
-      ...(vol.target.features?.extendedL2 ? { extendedL2: true } : {}),
-      ...(vol.target.nocow ? { nocow: true } : {}),
+      ...(target.compat !== undefined ? { compat: target.compat } : {}),
+      ...(target.clusterSize !== undefined ? { clusterSize: target.clusterSize } : {}),
+      ...(target.features?.lazyRefcounts ? { lazyRefcounts: true } : {}),
+      ...(target.features?.extendedL2 ? { extendedL2: true } : {}),
+      ...(target.nocow ? { nocow: true } : {}),
     }), `create volume '${name}' in pool '${this.name}'`);
-    if (preallocationFor(f, vol.capacity, vol.allocation) === 'partial') {
-      await run(this.t, ['fallocate', '-l', String(vol.allocation), '--', p.path], `allocate ${vol.allocation} bytes for volume '${name}'`);
+    if (preallocationFor(f, vol.capacity, allocation) === 'partial') {
+      await run(this.t, ['fallocate', '-l', String(allocation), '--', p.path], `allocate ${allocation} bytes for volume '${name}'`);
     }
-    const perms = vol.target.permissions;
+    const perms = target.permissions;
     await this.applyPermissions(p.path, perms?.mode ?? DEFAULT_VOLUME_MODE, perms?.owner, perms?.group);
     return { name, path: p.path, created: true, info: await this.info(p.path, format) };
   }
