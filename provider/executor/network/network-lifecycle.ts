@@ -497,7 +497,7 @@ export async function networkStatus(ctx: NetworkHostContext, name: string): Prom
   const chains = rec.chains.filter((c) => table?.chains.has(c));
   const problems: string[] = [];
   if (!link) problems.push(`bridge ${rec.bridge} does not exist`);
-  else if (!link.up) problems.push(`bridge ${rec.bridge} is down`);
+  else if (!link.up && rec.kind !== 'bridge') problems.push(`bridge ${rec.bridge} is down`);
   if (rec.dnsmasq && pid === null) problems.push('dnsmasq is not running');
   for (const c of rec.chains) if (!chains.includes(c)) problems.push(`nft chain ${c} is missing`);
   return {
