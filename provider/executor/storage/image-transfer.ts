@@ -80,9 +80,16 @@ export async function urlSource(u: string, opts: { readonly signal?: AbortSignal
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new StateError('DOWNLOAD', `${label}: only http:// and https:// URLs can be imported, not ${url.protocol}//. For a file on this machine, import it as a local file.`);
   }
+  // fetch refuses URLs with credentials: send them as HTTP basic authentication instead.
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'follow', ...(opts.signal ? { signal: opts.signal } : {}) });
+    res = await fetch(url, { redirect: 'follow', headers, ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new StateError('DOWNLOAD', `${label}: download failed: ${cause?.code ?? cause?.message ?? (e as Error).message}. Check the address and that this machine can reach it.`);
@@ -104,6 +111,8 @@ export async function sendToHost(transport: Transport, dest: string, source: Ima
   const proc = await transport.spawn(['sh', '-c', 'umask 077 && exec cat >"$1"', 'sh', dest]);
   let stderr = '';
   proc.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  // cat prints nothing, but an SSH channel only closes once its output has been read.
+  proc.stdout.resume();
   const hash = createHash('sha256');
   let bytes = 0;
   let exitedEarly = false;
