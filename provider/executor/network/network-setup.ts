@@ -120,6 +120,10 @@ function subnetOf(family: IpFamily, value: bigint, prefix: number): string {
  */
 export function planNetworkSetup(net: Network): NetworkSetup {
   checkNetworkName(net.name);
+  // Names that reach host commands first, so they are refused with the rule for device names.
+  if (net.bridge?.name !== undefined) checkLinkName(net.bridge.name, `bridge of network '${net.name}'`);
+  const forwardDev = net.forward?.dev ?? net.forward?.interfaces?.[0]?.dev;
+  if (forwardDev !== undefined) checkLinkName(forwardDev, `forward device of network '${net.name}'`);
   const issues = [...validateNetwork(net, `network '${net.name}'`), ...validateNetworkDriverRules(net, `network '${net.name}'`)];
   if (issues.length) throw new NetworkError('INVALID', `network '${net.name}' is not valid: ${issues.map(formatIssue).join('; ')}`);
   const name = net.name;
@@ -138,7 +142,6 @@ export function planNetworkSetup(net: Network): NetworkSetup {
     if (bridge === undefined) {
       throw unsupported(name, "forward mode='bridge' without a bridge name (macvtap bridge mode)", "Name an existing host bridge: <bridge name='br0'/>.");
     }
-    checkLinkName(bridge, `bridge of network '${name}'`);
     return {
       name,
       kind: 'bridge',
@@ -157,7 +160,6 @@ export function planNetworkSetup(net: Network): NetworkSetup {
   if (bridge === undefined) {
     throw new NetworkError('INVALID', `network '${name}' has no bridge name. Set <bridge name='virbr1'/>, or let the definition step pick one (pickBridgeName) before starting the network.`);
   }
-  checkLinkName(bridge, `bridge of network '${name}'`);
   const kind: NetworkKind = mode === undefined ? 'isolated' : (mode as 'nat' | 'route' | 'open');
 
   const addresses: BridgeAddress[] = (net.ips ?? []).map((ip) => {
@@ -176,8 +178,6 @@ export function planNetworkSetup(net: Network): NetworkSetup {
       ...(r.metric !== undefined && r.metric > 0 ? { metric: r.metric } : {}),
     };
   });
-  const forwardDev = net.forward?.dev ?? net.forward?.interfaces?.[0]?.dev;
-  if (forwardDev !== undefined) checkLinkName(forwardDev, `forward device of network '${name}'`);
   if (net.mtu !== undefined && (net.mtu.size < 68 || net.mtu.size > 65535)) {
     throw new NetworkError('INVALID', `network '${name}': <mtu size='${net.mtu.size}'/> is outside 68-65535 bytes, the range Linux accepts for a bridge.`);
   }
