@@ -20,6 +20,8 @@ const PACKAGES = {
   cpio: 'packs the test guest initramfs',
   iproute2: 'bridges and tap devices for networks',
   nftables: 'NAT rules for networks',
+  genisoimage: 'isoinfo reads the cloud-init seed images in tests (never used at run time)',
+  'libarchive-tools': 'bsdtar reads the cloud-init seed images in tests (never used at run time)',
 };
 
 function installed(pkg) {
