@@ -11,3 +11,4 @@ export * from './network-record';
 export * from './network-lifecycle';
 export * from './interface-tap';
 export * from './host-command';
+export * from './network-definition';

@@ -9,8 +9,13 @@ import * as fs from 'fs';
 import { createHash } from 'crypto';
 import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../../model/network';
 import type { Transport } from '../../../../provider/host';
+import { formatNetworkXml } from '../../../../model/network';
+import { HostLock, StateStore, hashSpec } from '../../../../provider/executor/state';
 import {
+  assignBridgeName,
   dnsmasqConfig,
+  startDefinedNetwork,
+  stopDefinedNetwork,
   networkStatus,
   NetworkError,
   parseDnsmasqCaps,
@@ -397,5 +402,39 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
       execFileSync('ip', ['netns', 'del', client]);
     }
     await stopNetwork(ctx, 'hup');
+  });
+
+  it('networks from the state store: a bridge name is picked, only the owning stack starts or stops it, and the host lock is checked', async () => {
+    const stateDir = `${ns.dir}/state`;
+    const store = new StateStore(t, stateDir, { actor: { user: 'alice', clientHost: 'laptop' } });
+    await store.init();
+    const lock = await HostLock.acquire(t, stateDir, { command: 'virtform apply', stack: 'lab' });
+    const lctx = { ...ctx, lock };
+    try {
+      ns.run(['ip', 'link', 'add', 'virbr0', 'type', 'bridge']);
+      const bare = network(`<network><name>stored</name><forward mode='nat'/><ip address='10.85.0.1' prefix='24'/></network>`);
+      const named = await assignBridgeName(store, bare);
+      expect(named.bridge).toEqual({ name: 'virbr1', stp: 'on', delay: 0 });
+      const xml = formatNetworkXml(named);
+      await store.define({ kind: 'network', name: 'stored' }, { xml, specHash: hashSpec(xml) }, { stack: 'lab', lock });
+      // The next network avoids both the host's virbr0 and the stored network's virbr1.
+      expect((await assignBridgeName(store, network(`<network><name>other</name><ip address='10.86.0.1' prefix='24'/></network>`))).bridge?.name).toBe('virbr2');
+
+      await expect(startDefinedNetwork(lctx, store, 'stored', 'other-stack')).rejects.toMatchObject({ name: 'StateError', code: 'OTHER_STACK' });
+      const status = await startDefinedNetwork(lctx, store, 'stored', 'lab');
+      expect(status).toMatchObject({ active: true, bridge: 'virbr1', kind: 'nat' });
+
+      fs.writeFileSync(`${stateDir}/networks/handmade.xml`, `<network><name>handmade</name><bridge name='vfhm0'/></network>\n`);
+      await expect(startDefinedNetwork(lctx, store, 'handmade', 'lab')).rejects.toMatchObject({ name: 'StateError', code: 'NOT_OWNED' });
+      await expect(startDefinedNetwork(lctx, store, 'nosuch', 'lab')).rejects.toMatchObject({ code: 'MISSING' });
+      await expect(stopDefinedNetwork(lctx, store, 'stored', 'other-stack')).rejects.toMatchObject({ code: 'OTHER_STACK' });
+      expect((await stopDefinedNetwork(lctx, store, 'stored', 'lab')).removed).toContain('bridge virbr1');
+
+      await lock.release();
+      await expect(startNetwork(lctx, named)).rejects.toMatchObject({ name: 'StateError', code: 'LOCK_NOT_HELD' });
+      expect(links(ns)).toEqual(['lo', 'virbr0']);
+    } finally {
+      await lock.release();
+    }
   });
 });
