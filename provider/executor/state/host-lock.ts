@@ -175,7 +175,11 @@ export class HostLock {
   release(): Promise<void> {
     this.releasing ??= (async () => {
       this.isHeld = false;
-      this.proc.stdin.end();
+      try {
+        this.proc.stdin.end();
+      } catch {
+        // The channel is already gone (connection lost): so is the lock.
+      }
       const timer = setTimeout(() => this.proc.kill('SIGTERM'), 10000);
       try {
         await this.proc.exited;

@@ -100,6 +100,18 @@ describeEachTransport('host lock', (fx, kind) => {
     }
   });
 
+  if (kind === 'local') {
+    it('is released when the client end of the pipe closes, as when the client process dies', async () => {
+      const a = await HostLock.acquire(fx.t(), stateDir(), { command: 'crashing apply', actor: alice });
+      // What the kernel does to a dead client's pipes, without killing the test process.
+      (a as unknown as { proc: { stdin: NodeJS.WritableStream & { destroy(): void } } }).proc.stdin.destroy();
+      const b = await HostLock.acquire(fx.t(), stateDir(), { command: 'next apply', actor: bob, waitMs: 3000 });
+      expect(b.holder.command).toBe('next apply');
+      expect(a.held).toBe(false);
+      await b.release();
+    });
+  }
+
   if (kind === 'ssh') {
     it('is released by the kernel when the SSH connection dies', async () => {
       const a = await HostLock.acquire(fx.t(), stateDir(), { command: 'doomed apply', actor: alice });
@@ -110,6 +122,7 @@ describeEachTransport('host lock', (fx, kind) => {
       expect(fs.existsSync(`/proc/${hostPid}`)).toBe(false);
       expect(a.held).toBe(false);
       expect(() => a.assertHeld('define domain web')).toThrow(StateError);
+      await a.release(); // harmless after the connection died
       // flock itself exits a moment after its child: allow it that moment.
       const other = await fx.another();
       const b = await HostLock.acquire(other, stateDir(), { command: 'next apply', actor: bob, waitMs: 3000 });
