@@ -135,12 +135,12 @@ export class DirPoolStorage {
     await ctx.store.define(ref, { ...(xml !== undefined ? { xml } : {}), ...(pool.uuid ? { uuid: pool.uuid } : {}), specHash: hashSpec(xml ?? JSON.stringify(pool)), path: target, ...(createdDir ? { createdDir: true } : {}) }, ctx);
     const perms = pool.target?.permissions;
     if (!existed) {
-      await run(t, ['mkdir', '-p', '--', target], `create the directory of pool '${name}'`);
+      await runLocked(ctx.lock, t, ['mkdir', '-p', '--', target], `create the directory of pool '${name}'`);
     }
     if (createdDir) {
-      await run(t, ['chmod', (perms?.mode ?? DEFAULT_POOL_DIR_MODE).toString(8).padStart(4, '0'), '--', target], `set the mode of ${target}`);
+      await runLocked(ctx.lock, t, ['chmod', (perms?.mode ?? DEFAULT_POOL_DIR_MODE).toString(8).padStart(4, '0'), '--', target], `set the mode of ${target}`);
       if (perms?.owner !== undefined || perms?.group !== undefined) {
-        await run(t, ['chown', `${perms.owner ?? ''}:${perms.group ?? ''}`, '--', target], `set the owner of ${target}`);
+        await runLocked(ctx.lock, t, ['chown', `${perms.owner ?? ''}:${perms.group ?? ''}`, '--', target], `set the owner of ${target}`);
       }
     }
     return DirPoolStorage.open(ctx, pool);
@@ -219,7 +219,7 @@ export class DirPoolStorage {
     const f = format as CreatableFormat;
     // libvirt's reading of a missing <allocation>: the whole capacity (a fully allocated volume).
     const allocation = vol.allocation ?? vol.capacity;
-    await run(this.t, createImageArgv({
+    await this.run(createImageArgv({
       path: p.path,
       format: f,
       capacity: vol.capacity,
@@ -232,7 +232,7 @@ export class DirPoolStorage {
       ...(target.nocow ? { nocow: true } : {}),
     }), `create volume '${name}' in pool '${this.name}'`);
     if (preallocationFor(f, vol.capacity, allocation) === 'partial') {
-      await run(this.t, ['fallocate', '-l', String(allocation), '--', p.path], `allocate ${allocation} bytes for volume '${name}'`);
+      await this.run(['fallocate', '-l', String(allocation), '--', p.path], `allocate ${allocation} bytes for volume '${name}'`);
     }
     const perms = target.permissions;
     await this.applyPermissions(p.path, perms?.mode ?? DEFAULT_VOLUME_MODE, perms?.owner, perms?.group);
@@ -256,7 +256,7 @@ export class DirPoolStorage {
       );
     }
     this.ctx.lock.assertHeld(`resize volume '${name}'`);
-    await run(this.t, resizeImageArgv(file, format, capacity, shrink), `resize volume '${name}' in pool '${this.name}' to ${capacity} bytes`);
+    await this.run(resizeImageArgv(file, format, capacity, shrink), `resize volume '${name}' in pool '${this.name}' to ${capacity} bytes`);
     return this.info(file, format);
   }
 
@@ -266,7 +266,8 @@ export class DirPoolStorage {
     const p = await this.volumePath(name);
     await this.ctx.store.assertMayChange(ref, this.ctx.stack, p.exists);
     this.ctx.lock.assertHeld(`delete volume '${name}'`);
-    if (p.exists) await run(this.t, ['rm', '-f', '--', p.path], `delete volume '${name}'`);
+    if (p.exists) await this.run(['rm', '-f', '--', p.path], `delete volume '${name}'`);
+    await this.removeTempFiles(name);
     await this.ctx.store.remove(ref, this.ctx);
   }
 
@@ -311,8 +312,11 @@ export class DirPoolStorage {
     }
     const specHash = opts.specHash ?? hashSpec(JSON.stringify({ import: source.label, sha256: opts.sha256 ?? null, format: opts.format ?? null, capacity: opts.capacity ?? null }));
     await this.ctx.store.define(ref, { specHash, path: p.path, ...(opts.parent ? { parent: opts.parent } : {}) }, this.ctx);
+    // An import cut off earlier (connection lost) may have left its temp file: the record makes the name ours.
+    await this.removeTempFiles(name);
     const tmp = path.posix.join(this.dir, `.${name}.virtform-part-${randomBytes(4).toString('hex')}`);
     const temps = [tmp];
+    let result: VolumeResult;
     try {
       const sent = await sendToHost(this.t, tmp, source, opts.onProgress);
       if (opts.sha256 !== undefined && sent.sha256 !== opts.sha256.toLowerCase()) {
@@ -329,7 +333,7 @@ export class DirPoolStorage {
       if (opts.format !== undefined && opts.format !== info.format) {
         const conv = `${tmp}.${opts.format}`;
         temps.push(conv);
-        await run(this.t, convertImageArgv(tmp, info.format, conv, opts.format), `convert ${source.label} from ${info.format} to ${opts.format}`);
+        await this.run(convertImageArgv(tmp, info.format, conv, opts.format), `convert ${source.label} from ${info.format} to ${opts.format}`);
         file = conv;
         info = await this.info(file, opts.format);
       }
@@ -337,23 +341,45 @@ export class DirPoolStorage {
         if (opts.capacity < info.virtualSize && !opts.allowShrink) {
           throw new StateError('SHRINK_REFUSED', `${source.label} is ${info.virtualSize} bytes, more than the requested capacity ${opts.capacity}; importing it would cut the image. Raise the capacity or allow shrinking.`);
         }
-        await run(this.t, resizeImageArgv(file, info.format, opts.capacity, opts.capacity < info.virtualSize), `resize the imported ${source.label}`);
+        await this.run(resizeImageArgv(file, info.format, opts.capacity, opts.capacity < info.virtualSize), `resize the imported ${source.label}`);
       }
       await this.applyPermissions(file, opts.mode ?? DEFAULT_VOLUME_MODE);
+      this.ctx.lock.assertHeld(`put volume '${name}' in place`);
       const link = await this.t.exec(['ln', '--', file, p.path]);
       if (link.code !== 0) {
         throw new StateError('EXISTS', `${this.host}: cannot put the imported image in place at ${p.path}: ${link.stderr.toString('utf8').trim()}. Something created it meanwhile; nothing was overwritten.`);
       }
       info = await this.info(p.path, info.format);
       await this.ctx.store.define(ref, { specHash, path: p.path, imageFormat: info.format }, this.ctx);
-      return { name, path: p.path, created: true, info };
+      result = { name, path: p.path, created: true, info };
     } catch (e) {
-      // The record stays until the volume is gone: remove it only if no file was put in place.
-      if (!(await this.volumePath(name).catch(() => ({ exists: true }))).exists) await this.ctx.store.remove(ref, this.ctx).catch(() => undefined);
+      // Without the lock (connection lost) touch nothing more: the record keeps the name ours,
+      // and the next import of it removes the temp files.
+      if (this.ctx.lock.held) {
+        await this.t.exec(['rm', '-f', '--', ...temps]).catch(() => undefined);
+        // The record stays until the volume is gone: remove it only if no file was put in place.
+        if (!(await this.volumePath(name).catch(() => ({ exists: true }))).exists) await this.ctx.store.remove(ref, this.ctx).catch(() => undefined);
+      }
       throw e;
-    } finally {
-      await this.t.exec(['rm', '-f', '--', ...temps]);
     }
+    // Success: the converted or original temp file is linked into place; drop the other names.
+    await this.run(['rm', '-f', '--', ...temps], `remove the temp files of '${name}'`);
+    return result;
+  }
+
+  /** Runs a host command that changes something: only while the host lock is held. */
+  private run(argv: string[], what: string): Promise<void> {
+    return runLocked(this.ctx.lock, this.t, argv, what);
+  }
+
+  /**
+   * Removes `.NAME.virtform-part-*` temp files of an import of NAME that never finished. Only
+   * called once the caller holds NAME's ownership record, which is what makes those files ours.
+   */
+  private async removeTempFiles(name: string): Promise<void> {
+    this.ctx.lock.assertHeld(`clean up unfinished imports of '${name}'`);
+    const r = await this.t.exec(['sh', '-c', 'rm -f -- "$1/.$2.virtform-part-"*', 'sh', this.dir, name]);
+    if (r.code !== 0) throw new StateError('COMMAND_FAILED', `${this.host}: cannot remove unfinished imports of '${name}' in ${this.dir}: ${r.stderr.toString('utf8').trim()}`);
   }
 
   /** The path and recorded format of an owned volume; throws NOT_FOUND, NOT_OWNED or OTHER_STACK. */
@@ -380,9 +406,9 @@ export class DirPoolStorage {
   }
 
   private async applyPermissions(file: string, mode: number, owner?: number, group?: number): Promise<void> {
-    await run(this.t, ['chmod', mode.toString(8).padStart(4, '0'), '--', file], `set the mode of ${file}`);
+    await this.run(['chmod', mode.toString(8).padStart(4, '0'), '--', file], `set the mode of ${file}`);
     if (owner !== undefined || group !== undefined) {
-      await run(this.t, ['chown', `${owner ?? ''}:${group ?? ''}`, '--', file], `set the owner of ${file}`);
+      await this.run(['chown', `${owner ?? ''}:${group ?? ''}`, '--', file], `set the owner of ${file}`);
     }
   }
 }
@@ -410,7 +436,9 @@ function checkDirPool(pool: Pool): { name: string; target: string } {
   return { name: pool.name, target };
 }
 
-async function run(t: Transport, argv: string[], what: string): Promise<void> {
+/** Runs a host command that changes something, after checking that the lock is still held. */
+async function runLocked(lock: HostLock, t: Transport, argv: string[], what: string): Promise<void> {
+  lock.assertHeld(what);
   const r = await t.exec(argv);
   if (r.code !== 0) {
     const msg = r.stderr.toString('utf8').trim();

@@ -176,6 +176,51 @@ describe('URLs in messages', () => {
       await pool.deleteVolume('private.raw');
     });
 
+    it('recovers from an upload cut off by a lost connection: the next import of the name finishes it', async function (this: void) {
+      const sshd = fx.sshd();
+      if (!sshd) return; // the local transport has no connection to lose
+      const src = path.join(fx.dir(), 'interrupted-src.raw');
+      const big = payload(32 * MiB);
+      fs.writeFileSync(src, big);
+      // Cut the connection once the host has started writing the temp file (SSH buffers ahead of it).
+      const started = () => fs.readdirSync(images()).some((n) => n.startsWith('.interrupted.raw.') && fs.statSync(path.join(images(), n)).size > 0);
+      let killedAt = -1;
+      const err = await pool
+        .importImage('interrupted.raw', await localFileSource(src), {
+          onProgress: (p) => {
+            if (killedAt < 0 && started()) {
+              killedAt = p.bytes;
+              sshd.killConnections();
+            }
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(killedAt).toBeGreaterThan(0);
+      expect(killedAt).toBeLessThan(big.length);
+      expect(err).toBeInstanceOf(Error);
+      expect(ctx.lock.held).toBe(false);
+      const left = fs.readdirSync(images()).filter((n) => n.includes('interrupted'));
+      expect(left.length).toBe(1);
+      expect(left[0]).toMatch(/^\.interrupted\.raw\.virtform-part-[0-9a-f]{8}$/);
+      // The lock went with the connection: a new command takes it and sees the owned record.
+      const t2 = await fx.another();
+      const store2 = new StateStore(t2, ctx.store.stateDir, { actor });
+      const lock2 = await HostLock.acquire(t2, store2.stateDir, { command: 'retry', actor, waitMs: 3000 });
+      try {
+        expect((await store2.get({ kind: 'volume', pool: 'images', name: 'interrupted.raw' })).owner?.stack).toBe('shop');
+        const pool2 = await DirPoolStorage.open({ store: store2, lock: lock2, stack: 'shop' }, parsePoolXml(`<pool type='dir'><name>images</name><target><path>${images()}</path></target></pool>`));
+        const r = await pool2.importImage('interrupted.raw', await localFileSource(src), { sha256: sha(big) });
+        expect(r.created).toBe(true);
+        expect(fs.readdirSync(images()).filter((n) => n.includes('interrupted'))).toEqual(['interrupted.raw']);
+        await pool2.deleteVolume('interrupted.raw');
+      } finally {
+        await lock2.release();
+      }
+      // Give the rest of this suite a lock again.
+      ctx = { ...ctx, store: store2, lock: await HostLock.acquire(t2, store2.stateDir, { command: 'test', actor }) };
+      pool = await DirPoolStorage.open(ctx, parsePoolXml(`<pool type='dir'><name>images</name><target><path>${images()}</path></target></pool>`));
+    });
+
     it('reports HTTP errors and cut-off downloads without leaving files', async () => {
       const nf = await refused(urlSource(`${base}/missing.img`));
       expect(nf.code).toBe('DOWNLOAD');
