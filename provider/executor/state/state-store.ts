@@ -190,8 +190,12 @@ export class StateStore {
     // The parsed form is what get() returns; check that what we write reads back.
     parseOwnershipRecord(formatOwnershipRecord(record), ownerPath(this.stateDir, ref), ref);
     await this.run(['mkdir', '-p', '-m', '0700', '--', entryDir(this.stateDir, ref)], `create ${entryDir(this.stateDir, ref)}`);
+    ctx.lock.assertHeld(`write ${ownerPath(this.stateDir, ref)}`);
     await this.write(ownerPath(this.stateDir, ref), formatOwnershipRecord(record));
-    if (input.xml !== undefined) await this.write(definitionPath(this.stateDir, ref), input.xml);
+    if (input.xml !== undefined) {
+      ctx.lock.assertHeld(`write ${definitionPath(this.stateDir, ref)}`);
+      await this.write(definitionPath(this.stateDir, ref), input.xml);
+    }
     return record;
   }
 
@@ -205,8 +209,11 @@ export class StateStore {
     const cur = await this.get(ref);
     if (cur.xml === null && cur.owner === null) return;
     this.checkMayChange(cur, ctx.stack, false, 'remove');
-    await this.run(['rm', '-f', '--', definitionPath(this.stateDir, ref)], `remove ${definitionPath(this.stateDir, ref)}`);
-    await this.run(['rm', '-f', '--', ownerPath(this.stateDir, ref)], `remove ${ownerPath(this.stateDir, ref)}`);
+    for (const file of [definitionPath(this.stateDir, ref), ownerPath(this.stateDir, ref)]) {
+      // Checked before each command: a dropped connection must not let the next one run unlocked.
+      ctx.lock.assertHeld(`remove ${file}`);
+      await this.run(['rm', '-f', '--', file], `remove ${file}`);
+    }
   }
 
   private checkMayChange(e: StateEntry, stack: string, existsOnHost: boolean, verb: 'change' | 'remove'): void {
