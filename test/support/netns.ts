@@ -5,10 +5,12 @@
  * SshTransport unchanged, and every command it runs (ip, nft, dnsmasq, QEMU) sees only the
  * namespace.
  *
- * How the SSH server gets into the namespace: a node TCP listener on 127.0.0.1 (in this
- * machine's namespace) starts `ip netns exec NS sshd -i` for each accepted connection (inetd
- * mode: one sshd per connection, speaking SSH on its stdin and stdout) and relays the bytes.
- * All of that sshd's children (the commands under test) inherit the namespace.
+ * How the SSH server gets into the namespace: sshd runs as a normal listening daemon inside it
+ * (`ip netns exec NS sshd -D`, on the namespace's own 127.0.0.1:22), so every command it runs
+ * inherits the namespace. A node relay inside the namespace accepts on a unix socket (unix
+ * socket paths live in the file system, which is shared) and connects to that sshd; the
+ * 127.0.0.1 port the tests dial here forwards to the unix socket. (sshd -i per connection was
+ * tried first: its sessions lost exit statuses under concurrent channels.)
  *
  *   const ns = await startNetnsHost('nat');   // { name, uri(), transport(), stop() }
  *   const t = await ns.transport();           // SshTransport into the namespace
@@ -56,6 +58,26 @@ export function netnsSkipReason(): string | null {
 
 let counter = 0;
 
+/** Runs inside the namespace: argv[1] is the unix socket to accept on, argv[2] sshd's port there. */
+const RELAY = `
+const net = require('net');
+const [sock, port] = process.argv.slice(1);
+const tryConnect = () => {
+  const c = net.connect(Number(port), '127.0.0.1');
+  c.on('connect', () => {
+    c.destroy();
+    net.createServer((x) => {
+      const s = net.connect(Number(port), '127.0.0.1');
+      x.pipe(s); s.pipe(x);
+      x.on('error', () => s.destroy()); s.on('error', () => x.destroy());
+      x.on('close', () => s.destroy()); s.on('close', () => x.destroy());
+    }).listen(sock, () => console.log('ready'));
+  });
+  c.on('error', () => setTimeout(tryConnect, 50));
+};
+tryConnect();
+`;
+
 /** Creates namespace `vft<pid><n><tag>` (≤ 15 chars is not required, but kept short), with lo up. */
 export async function startNetnsHost(tag: string): Promise<NetnsHost> {
   const name = `vft${process.pid}${counter++}${tag}`.slice(0, 40);
@@ -86,6 +108,9 @@ export async function startNetnsHost(tag: string): Promise<NetnsHost> {
       'StrictModes no',
       'AllowStreamLocalForwarding yes',
       'AllowTcpForwarding no',
+      'ListenAddress 127.0.0.1',
+      'Port 22',
+      `PidFile ${path.join(keys, 'sshd.pid')}`,
       'MaxSessions 10',
       // Debian's bash sources ~/.bashrc for commands run by sshd unless it thinks it is nested
       // (SHLVL): a heavy ~/.bashrc (pyenv init on the test machines) would add ~0.5 s to every
@@ -95,22 +120,43 @@ export async function startNetnsHost(tag: string): Promise<NetnsHost> {
     ].join('\n') + '\n',
   );
 
-  const sessions = new Set<ChildProcess>();
-  const server = net.createServer((socket) => {
-    // sshd -i talks SSH on its stdin and stdout (as under inetd, or as OpenSSH's own tests run
-    // it through a ProxyCommand); node relays the bytes between those pipes and the socket.
-    const child = spawn('ip', ['netns', 'exec', name, SSHD, '-i', '-e', '-f', config], { stdio: ['pipe', 'pipe', 'pipe'] });
-    sessions.add(child);
-    socket.pipe(child.stdin!);
-    child.stdout!.pipe(socket);
-    child.stdin!.on('error', () => undefined);
-    child.stderr!.on('data', (b: Buffer) => fs.appendFileSync(path.join(keys, 'sshd.log'), b));
-    child.once('exit', () => {
-      sessions.delete(child);
-      socket.destroy();
+  // sshd listens inside the namespace (port 22 there is private to it). A small node relay,
+  // also inside, accepts on a unix socket in the shared file system and connects each client to
+  // that sshd; the listener the tests dial on 127.0.0.1 here forwards to the unix socket.
+  const helpers: ChildProcess[] = [];
+  const sshd = spawn('ip', ['netns', 'exec', name, SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  helpers.push(sshd);
+  sshd.stderr!.on('data', (b: Buffer) => fs.appendFileSync(path.join(keys, 'sshd.log'), b));
+  const relaySocket = path.join(keys, 'relay.sock');
+  const relay = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', RELAY, relaySocket, '22'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  helpers.push(relay);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the sshd in namespace ${name} did not start: ${fs.existsSync(path.join(keys, 'sshd.log')) ? fs.readFileSync(path.join(keys, 'sshd.log'), 'utf8') : 'no log'}`)), 10_000);
+    relay.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    socket.on('error', () => undefined);
-    socket.on('close', () => child.kill('SIGTERM'));
+    relay.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the relay into namespace ${name} exited (${code})`));
+    });
+  });
+  const clients = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    const upstream = net.connect(relaySocket);
+    clients.add(socket);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      clients.delete(socket);
+      upstream.destroy();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -134,8 +180,9 @@ export async function startNetnsHost(tag: string): Promise<NetnsHost> {
     },
     async stop() {
       for (const t of transports.splice(0)) await t.close().catch(() => undefined);
-      for (const c of sessions) c.kill('SIGKILL');
+      for (const c of clients) c.destroy();
       await new Promise<void>((r) => server.close(() => r()));
+      for (const h of helpers) h.kill('SIGKILL');
       // Processes left in the namespace (a dnsmasq a failed test did not stop) keep it alive
       // after `ip netns del`; kill them first so nothing lingers.
       try {
@@ -155,6 +202,7 @@ export async function startNetnsHost(tag: string): Promise<NetnsHost> {
       } catch {
         /* already gone */
       }
+      if (process.env.VF_SSHD_DEBUG) fs.copyFileSync(path.join(keys, 'sshd.log'), `/tmp/sshd-${name}.log`);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

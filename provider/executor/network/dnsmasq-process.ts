@@ -21,7 +21,8 @@ import type { NetworkRuntimePaths } from './network-record';
 
 /** Runs `dnsmasq --version` and `dnsmasq --help` and reads what this dnsmasq can do. */
 export async function probeDnsmasq(t: Transport, binary = 'dnsmasq'): Promise<DnsmasqCaps> {
-  const [v, h] = await Promise.all([t.exec([binary, '--version']), t.exec([binary, '--help'])]);
+  const v = await t.exec([binary, '--version']);
+  const h = v.code === 0 ? await t.exec([binary, '--help']) : v;
   if (v.code !== 0) throw commandError(t, [binary, '--version'], 'probing dnsmasq', v);
   return parseDnsmasqCaps(`${v.stdout.toString('utf8')}\n${h.stdout.toString('utf8')}`);
 }

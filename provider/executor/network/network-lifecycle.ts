@@ -487,13 +487,14 @@ export async function networkStatus(ctx: NetworkHostContext, name: string): Prom
   if (!rec) {
     return { name, active: false, phase: 'inactive', bridgeExists: false, bridgeUp: false, addresses: [], ports: [], dnsmasqPid: null, chains: [], leases: [], problems: [] };
   }
-  const [link, pid, table, leaseText] = await Promise.all([
-    readLink(t, rec.bridge),
-    rec.dnsmasq ? runningDnsmasqPid(t, p) : Promise.resolve(null),
-    rec.chains.length ? readVirtformTable(t) : Promise.resolve(null),
-    t.readFiles([p.leaseFile]).then((m) => m.get(p.leaseFile)),
-  ]);
-  const [addresses, ports] = link ? await Promise.all([readAddresses(t, rec.bridge), readBridgePorts(t, rec.bridge)]) : [[], []];
+  // One command at a time: a status read is a handful of short commands, and a burst of parallel
+  // SSH sessions only risks the server's MaxSessions.
+  const link = await readLink(t, rec.bridge);
+  const pid = rec.dnsmasq ? await runningDnsmasqPid(t, p) : null;
+  const table = rec.chains.length ? await readVirtformTable(t) : null;
+  const leaseText = (await t.readFiles([p.leaseFile])).get(p.leaseFile);
+  const addresses = link ? await readAddresses(t, rec.bridge) : [];
+  const ports = link ? await readBridgePorts(t, rec.bridge) : [];
   const chains = rec.chains.filter((c) => table?.chains.has(c));
   const problems: string[] = [];
   if (!link) problems.push(`bridge ${rec.bridge} does not exist`);
