@@ -33,6 +33,8 @@ import { RecordingTransport } from '../../../support/recording-transport';
 import { describeIf, itIf } from '../../../support/skip';
 
 const NETNS = netnsSkipReason();
+/** Tap devices need the tun driver's character device. */
+const TAP = fs.existsSync('/dev/net/tun') ? null : 'needs /dev/net/tun (the tun module) to create tap devices';
 
 function network(xml: string): Network {
   return applyNetworkDefaults(parseNetworkXml(xml));
@@ -99,8 +101,8 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
     await ns.stop();
   });
 
-  const GUEST = testGuestSkipReason() ?? (fs.existsSync(QEMU_X86_64) ? null : `${QEMU_X86_64} is not installed`);
-  itIf(GUEST ?? null)(
+  const GUEST = TAP ?? testGuestSkipReason() ?? (fs.existsSync(QEMU_X86_64) ? null : `${QEMU_X86_64} is not installed`);
+  itIf(GUEST)(
     'isolated network: the bridge has its address, dnsmasq runs with the generated conf, and a QEMU guest on our tap leases its fixed address',
     async () => {
       const net = network(`<network>
@@ -236,8 +238,13 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
     ]);
     expect(fs.readFileSync(`${ctx.runDir}/dnsmasq/natnet.conf`, 'utf8')).not.toContain('dhcp-option=3');
 
+    // A second network shares the table; stopping the first leaves the second's chain alone.
+    const other = network(`<network><name>second</name><bridge name='vfsec0'/><ip address='10.87.0.1' prefix='24'/></network>`);
+    await startNetwork(ctx, other);
     const stop = await stopNetwork(ctx, 'natnet');
-    expect(stop.removed).toEqual([`dnsmasq pid ${status.dnsmasqPid}`, 'nft chain nw-vfnat0-fwd', 'nft chain nw-vfnat0-nat', 'nft table inet virtform (empty)', 'bridge vfnat0']);
+    expect(stop.removed).toEqual([`dnsmasq pid ${status.dnsmasqPid}`, 'nft chain nw-vfnat0-fwd', 'nft chain nw-vfnat0-nat', 'bridge vfnat0']);
+    expect(nftTable(ns).filter((i) => i.chain).map((i) => i.chain!.name)).toEqual(['nw-vfsec0-fwd']);
+    expect((await stopNetwork(ctx, 'second')).removed).toEqual([expect.stringMatching(/^dnsmasq pid \d+$/), 'nft chain nw-vfsec0-fwd', 'nft table inet virtform (empty)', 'bridge vfsec0']);
     expect(stop.leftInPlace).toEqual([
       '/proc/sys/net/ipv4/ip_forward = 1 (was 0; other networks and services may rely on it)',
       '/proc/sys/net/ipv6/conf/all/forwarding = 1 (was 0; other networks and services may rely on it)',
@@ -276,7 +283,7 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
     expect(links(ns)).toEqual(['lo', 'vfup0', 'vfup1']);
   });
 
-  it('teardown leaves no bridge, tap, nft table or dnsmasq process', async () => {
+  itIf(TAP)('teardown leaves no bridge, tap, nft table or dnsmasq process', async () => {
     const net = network(`<network><name>gone</name><forward mode='nat'/><bridge name='vfgone0'/>
       <ip address='10.80.0.1' prefix='24'><dhcp><range start='10.80.0.2' end='10.80.0.9'/></dhcp></ip></network>`);
     const { dnsmasqPid } = await startNetwork(ctx, net);
@@ -356,7 +363,7 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
     expect(tables(ns)).toEqual([]);
   });
 
-  it("forward mode='bridge': an existing host bridge is only checked, guests' taps join it, and stop leaves it", async () => {
+  itIf(TAP)("forward mode='bridge': an existing host bridge is only checked, guests' taps join it, and stop leaves it", async () => {
     const net = network(`<network><name>hostbr</name><forward mode='bridge'/><bridge name='br-host'/></network>`);
     await expect(startNetwork(ctx, net)).rejects.toMatchObject({ code: 'MISSING' });
     ns.run(['ip', 'link', 'add', 'br-host', 'type', 'bridge']);
