@@ -374,6 +374,12 @@ async function ensureDnsmasq(ctx: NetworkHostContext, prep: Prepared, net: Netwo
   const p = prep.paths;
   const files = await dnsmasqFiles(ctx, prep, net);
   let pid = await runningDnsmasqPid(t, p);
+  if (pid !== null && w.rec.confHash === undefined) {
+    // Started by a run cut off before it recorded the configuration: adopt it when the conf it
+    // was started with is the one wanted now.
+    const onHost = (await t.readFiles([p.conf])).get(p.conf);
+    if (onHost && sha256(onHost.toString('utf8')) === files.confHash) await w.save({ dnsmasq: true, confHash: files.confHash });
+  }
   if (pid !== null && w.rec.confHash === files.confHash) {
     if (w.rec.hostsHash !== files.hostsHash) {
       await writeHostsFiles(ctx, p, files);

@@ -339,6 +339,21 @@ describeIf(NETNS)('networks on a host, in a private network namespace over SSH',
     await stopNetwork(ctx, 'crash');
     expect(links(ns)).toEqual(['lo']);
 
+    // Cut right after dnsmasq started, before the record says so: the next start adopts that
+    // dnsmasq (same pid) instead of starting a second one.
+    let launched = false;
+    const late = new RecordingTransport(t, (c) => {
+      if (c.op === 'exec' && c.argv[0] === 'dnsmasq' && c.argv[1].startsWith('--conf-file=')) launched = true;
+      else if (launched && c.op === 'writeFile') return true;
+      return false;
+    });
+    await expect(startNetwork({ ...ctx, transport: late }, net)).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    const orphanPid = Number(fs.readFileSync(`${ctx.runDir}/dnsmasq/crash.pid`, 'utf8'));
+    expect(alive(orphanPid)).toBe(true);
+    expect((await startNetwork(ctx, net)).dnsmasqPid).toBe(orphanPid);
+    await stopNetwork(ctx, 'crash');
+    expect(alive(orphanPid)).toBe(false);
+
     // Cut right after `ip link add`, before the bridge got virtform's ifalias.
     const early = new RecordingTransport(t, (c) => c.op === 'exec' && c.argv.includes('alias'));
     await expect(startNetwork({ ...ctx, transport: early }, net)).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
