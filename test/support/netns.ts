@@ -18,6 +18,9 @@
  *
  * Only the network namespace is private: pids, files and mounts are shared with the machine,
  * so tests can check processes and files directly.
+ *
+ * Debugging: with VF_SSHD_DEBUG=1 the namespace's sshd logs at DEBUG2, and stop() copies its log
+ * to /tmp/sshd-<namespace>.log.
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
