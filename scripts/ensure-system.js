@@ -21,6 +21,8 @@ const PACKAGES = {
   iproute2: 'bridges and tap devices for networks',
   nftables: 'NAT rules for networks',
   socat: 'connectUnix relay when a host sshd refuses unix socket forwarding (tests cover it)',
+  genisoimage: 'isoinfo reads the cloud-init seed images in tests (never used at run time)',
+  'libarchive-tools': 'bsdtar reads the cloud-init seed images in tests (never used at run time)',
 };
 
 function installed(pkg) {

@@ -1,4 +1,4 @@
-import { countCpuList, parseGuestReport } from './guest-report';
+import { countCpuList, parseGuestDhcp, parseGuestReport } from './guest-report';
 
 describe('guest report parser', () => {
   it('reads a report out of a console log with CRLF and interleaved kernel messages', () => {
@@ -55,5 +55,29 @@ describe('guest report parser', () => {
     ['', 0],
   ])('counts CPU list %p as %p', (list, n) => {
     expect(countCpuList(list)).toBe(n);
+  });
+
+  it('reads the DHCP lease the guest printed after its report', () => {
+    const log = [
+      'VIRTFORM-GUEST-REPORT-END',
+      'VIRTFORM-GUEST-DHCP-BEGIN',
+      'udhcpc: started, v1.35.0',
+      'dhcp deconfig eth0 ip= subnet= router= dns= mtu= lease= serverid=',
+      'udhcpc: broadcasting discover',
+      'udhcpc: lease of 10.77.0.50 obtained from 10.77.0.1, lease time 3600',
+      'dhcp bound eth0 ip=10.77.0.50 subnet=255.255.255.0 router= dns=10.77.0.1 mtu=1400 lease=3600 serverid=10.77.0.1',
+      'VIRTFORM-GUEST-DHCP-END',
+    ].join('\r\n');
+    expect(parseGuestDhcp(log)).toEqual({
+      interface: 'eth0',
+      ip: '10.77.0.50',
+      subnet: '255.255.255.0',
+      dns: '10.77.0.1',
+      mtu: 1400,
+      leaseSeconds: 3600,
+      serverId: '10.77.0.1',
+    });
+    expect(parseGuestDhcp('VIRTFORM-GUEST-DHCP-BEGIN\ndhcp failed eth0\nVIRTFORM-GUEST-DHCP-END\n')).toBeNull();
+    expect(() => parseGuestDhcp('VIRTFORM-GUEST-REPORT-END\n')).toThrow(/no complete DHCP section/);
   });
 });

@@ -18,6 +18,58 @@
 export const REPORT_BEGIN = 'VIRTFORM-GUEST-REPORT-BEGIN';
 export const REPORT_END = 'VIRTFORM-GUEST-REPORT-END';
 
+/** Kernel command-line key: `virtform.dhcp=eth0` makes /init ask for a DHCP lease on eth0 after the report. */
+export const DHCP_CMDLINE_KEY = 'virtform.dhcp';
+export const DHCP_BEGIN = 'VIRTFORM-GUEST-DHCP-BEGIN';
+export const DHCP_END = 'VIRTFORM-GUEST-DHCP-END';
+
+/** A lease the guest's udhcpc obtained (`dhcp bound eth0 ip=... subnet=... router=... ...`). */
+export interface GuestDhcpLease {
+  readonly interface: string;
+  readonly ip: string;
+  readonly subnet: string;
+  /** Absent when the server sent no router option (isolated networks). */
+  readonly router?: string;
+  readonly dns?: string;
+  readonly mtu?: number;
+  /** Lease time in seconds. */
+  readonly leaseSeconds: number;
+  readonly serverId: string;
+}
+
+/**
+ * The lease from the DHCP section of a console log, or null when the guest got none (it then
+ * printed `dhcp failed IFACE`). Throws, quoting the log's tail, when the section is missing.
+ */
+export function parseGuestDhcp(consoleLog: string): GuestDhcpLease | null {
+  const text = consoleLog.replace(/\r/g, '');
+  const begin = text.indexOf(DHCP_BEGIN);
+  const end = text.indexOf(DHCP_END, begin);
+  if (begin < 0 || end < 0) {
+    throw new Error(`the guest printed no complete DHCP section (${DHCP_BEGIN} … ${DHCP_END}); console tail:\n${text.slice(-2000)}`);
+  }
+  for (const line of text.slice(begin, end).split('\n')) {
+    const m = /^dhcp bound (\S+) (.*)$/.exec(line.trim());
+    if (!m) continue;
+    const f = new Map<string, string>();
+    for (const kv of m[2].split(' ')) {
+      const eq = kv.indexOf('=');
+      if (eq > 0 && eq < kv.length - 1) f.set(kv.slice(0, eq), kv.slice(eq + 1));
+    }
+    return {
+      interface: m[1],
+      ip: f.get('ip') ?? '',
+      subnet: f.get('subnet') ?? '',
+      ...(f.has('router') ? { router: f.get('router')! } : {}),
+      ...(f.has('dns') ? { dns: f.get('dns')! } : {}),
+      ...(f.has('mtu') ? { mtu: Number(f.get('mtu')) } : {}),
+      leaseSeconds: Number(f.get('lease') ?? NaN),
+      serverId: f.get('serverid') ?? '',
+    };
+  }
+  return null;
+}
+
 export interface GuestNode {
   readonly id: number;
   /** CPU list as the kernel prints it, e.g. `0` or `0-1`. */

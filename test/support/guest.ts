@@ -3,6 +3,8 @@
  * kernel plus an initramfs of busybox-static and the virtio modules. Its /init prints what the
  * guest sees (CPUs, NUMA nodes, memory per node, disks, NICs) on the serial console between
  * sentinel lines, then powers off. Tests parse that with `parseGuestReport` (./guest-report).
+ * With `virtform.dhcp=IFACE` on the kernel command line it then also asks for a DHCP lease on
+ * IFACE with busybox udhcpc and prints it (`parseGuestDhcp`) before powering off.
  *
  * Built once and cached under test/.cache/guest (gitignored):
  * - the kernel comes from `apt-get download linux-image-cloud-amd64`, following the metapackage's
@@ -18,11 +20,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { CpioEntry, writeCpioNewc } from './cpio-newc';
-import { REPORT_BEGIN, REPORT_END } from './guest-report';
+import { DHCP_BEGIN, DHCP_CMDLINE_KEY, DHCP_END, REPORT_BEGIN, REPORT_END } from './guest-report';
 import { KernelModule, readModule, resolveModules } from './kernel-modules';
 
-export { parseGuestReport, countCpuList, REPORT_BEGIN, REPORT_END } from './guest-report';
-export type { GuestReport, GuestNode } from './guest-report';
+export { parseGuestReport, parseGuestDhcp, countCpuList, REPORT_BEGIN, REPORT_END, DHCP_CMDLINE_KEY } from './guest-report';
+export type { GuestReport, GuestNode, GuestDhcpLease } from './guest-report';
 
 export interface TestGuest {
   /** Absolute path of the kernel image (bzImage). */
@@ -75,13 +77,30 @@ for b in /sys/block/*; do echo "block \${b##*/} $(cat $b/size)"; done
 for i in /sys/class/net/*; do echo "net \${i##*/} $(cat $i/address)"; done
 [ -f /tmp/errors ] && cat /tmp/errors
 echo ${REPORT_END}
+for a in $(cat /proc/cmdline); do
+  case $a in ${DHCP_CMDLINE_KEY}=*) dhcp_if=\${a#${DHCP_CMDLINE_KEY}=};; esac
+done
+if [ -n "$dhcp_if" ]; then
+  ip link set lo up
+  ip link set "$dhcp_if" up
+  echo ${DHCP_BEGIN}
+  udhcpc -i "$dhcp_if" -n -q -f -t 15 -T 2 -O mtu -s /bin/dhcp-report 2>&1 || echo "dhcp failed $dhcp_if"
+  echo ${DHCP_END}
+fi
 poweroff -f
 `;
 }
 
+/** udhcpc's script: prints the lease it was given, one \`dhcp\` line per event. */
+const DHCP_SCRIPT = `#!/bin/busybox sh
+echo "dhcp $1 $interface ip=$ip subnet=$subnet router=$router dns=$dns mtu=$mtu lease=$lease serverid=$serverid"
+[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"
+exit 0
+`;
+
 /** Bumped or hashed into the cache key whenever the initramfs recipe changes. */
 const RECIPE = createHash('sha256')
-  .update(initScript([]) + GUEST_MODULES.join(',') + GUEST_CMDLINE + 'v1')
+  .update(initScript([]) + DHCP_SCRIPT + GUEST_MODULES.join(',') + GUEST_CMDLINE + 'v1')
   .digest('hex')
   .slice(0, 12);
 
@@ -240,6 +259,7 @@ function initramfsEntries(modules: readonly KernelModule[]): CpioEntry[] {
     { type: 'file', path: 'bin/busybox', data: fs.readFileSync(BUSYBOX), mode: 0o755 },
     { type: 'symlink', path: 'bin/sh', target: 'busybox' },
     { type: 'file', path: 'init', data: Buffer.from(initScript(modules)), mode: 0o755 },
+    { type: 'file', path: 'bin/dhcp-report', data: Buffer.from(DHCP_SCRIPT), mode: 0o755 },
     ...modules.map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.name}.ko`, data: readModule(m.file) })),
   ];
 }
