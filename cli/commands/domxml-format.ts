@@ -11,12 +11,9 @@ import { VirtformError } from '../errors';
 import { parseDomainXml, formatDomainXml, validateDomain, type Domain } from '../../model/domain/domain';
 import { applyDomainDefaults } from '../../model/domain/defaults';
 import { formatIssue } from '../../model/errors';
+import { capsForDomxmlFormat, qemuDriverDefaults } from '../domxml-format-qemu';
 
-/**
- * HOOK: the hypervisor driver's post-parse defaults (QEMU: default controllers, PCI/drive
- * addresses, CPU model and check, machine type, firmware descriptors...), applied after the
- * generic ones. Identity until provider/qemu has its pass; replace the body with a call to it.
- */
+/** No driver defaults: the generic canonical form only (used when no QEMU is known). */
 export function applyDriverDefaults(domain: Domain): Domain {
   return domain;
 }
@@ -37,13 +34,14 @@ export function register(program: Command, io: CliIo): void {
     .command('domxml-format')
     .description("Parse, apply defaults, validate and print a domain's XML in libvirt's canonical form")
     .argument('<file>', 'libvirt domain XML file')
-    .action((file: string) => {
+    .option('--caps <file>', "QEMU capabilities for the QEMU defaults (libvirt's qemuCaps XML or a virtform caps JSON); default: probe the domain's QEMU on this machine (cached), or generic defaults only when there is none")
+    .action(async (file: string, opts: { caps?: string }) => {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
         throw new VirtformError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
-      io.out(domxmlFormat(text, file));
+      io.out(domxmlFormat(text, file, qemuDriverDefaults(await capsForDomxmlFormat(text, opts.caps))));
     });
 }

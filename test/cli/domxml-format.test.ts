@@ -25,14 +25,14 @@ describe('virtform domxml-format', () => {
     return p;
   };
 
-  it('prints the canonical XML with the defaults and a generated UUID, exit 0', async () => {
+  it('prints the canonical XML with the generic defaults and a generated UUID when the domain\'s QEMU is not on this machine, exit 0', async () => {
     const p = file('web.xml', `<domain type="kvm">
   <vcpu>2</vcpu>
   <name>web</name>
   <memory unit="GiB">2</memory>
   <os><type arch="x86_64" machine="q35">hvm</type></os>
   <features><acpi/><hap/></features>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+  <devices><emulator>/nonexistent/qemu-system-x86_64</emulator></devices>
 </domain>`);
     const c = capture();
     expect(await main(['domxml-format', p], c.io)).toBe(0);
@@ -56,7 +56,7 @@ describe('virtform domxml-format', () => {
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>/nonexistent/qemu-system-x86_64</emulator>
   </devices>
 </domain>
 `);
