@@ -3,8 +3,10 @@
  * apply step, or a test) independently of how the QEMU argv was made. And `launchArgv`, the
  * pure step that completes the caller's argv with what the lifecycle owns.
  *
- * The lifecycle owns: `-daemonize`, `-pidfile <run>/NAME/pid` (the caller must not give them),
- * and guarantees `-S` (start frozen: pin before any guest code runs), `-name guest=NAME,
+ * The lifecycle owns `-pidfile <run>/NAME/pid` (the caller must not give it) and the detaching
+ * of QEMU: QEMU never gets `-daemonize` (refused in argv), because it forks after installing its
+ * seccomp filter and `-sandbox ...,spawn=deny` kills it with SIGSYS; the launcher starts QEMU in
+ * a session of its own instead (`detachedLaunchCommand`). The lifecycle also guarantees `-S` (start frozen: pin before any guest code runs), `-name guest=NAME,
  * debug-threads=on` (thread names in /proc), `-uuid UUID` (the PID-reuse guard) and the QMP
  * monitor on `<run>/NAME/qmp.sock` (server=on,wait=off). Each is added when the argv lacks it;
  * an argv that has it in a contradicting form (another UUID, a QMP monitor elsewhere) is refused.
@@ -14,7 +16,8 @@
 import { createHash } from 'crypto';
 import type { PinPlan } from '../../../planner/pin-plan';
 import type { DomainRunPaths } from './run-paths';
-import type { HugepageRecord, VfioDeviceRecord } from './status-record';
+import type { DomainHost } from './domain-host';
+import type { DisplayRecord, DomainStatusRecord, HeldResources, HugepageRecord, VfioDeviceRecord } from './status-record';
 
 export interface QmpCommand {
   readonly execute: string;
@@ -53,6 +56,28 @@ export interface LaunchSpec {
   readonly vfio?: readonly VfioDeviceRecord[];
   /** Hugepages the hugepage step took for this domain: recorded, and handed to release hooks after exit. */
   readonly hugepages?: readonly HugepageRecord[];
+  /**
+   * Host preparation run by the launcher after `<run>/NAME/` and the early status.json exist and
+   * before QEMU is spawned, in order (private files, hugepages, VFIO devices, taps...). What each
+   * step returns is merged into status.json before the next one runs, so that the release hooks
+   * give it back whatever happens later (a failed step, a failed launch, destroy, reap).
+   */
+  readonly hostSteps?: readonly LaunchHostStep[];
+  /** Resource limits QEMU starts with: `prlimit --memlock=N:N --` in front of the QEMU argv (VFIO pins guest RAM). */
+  readonly rlimits?: { readonly memlockBytes: number | 'unlimited' };
+  /** The VNC/SPICE listeners QEMU was given (ports picked for autoport displays): recorded in status.json. */
+  readonly displays?: readonly DisplayRecord[];
+}
+
+/**
+ * One host preparation step of a launch. `run` returns what it took (recorded, then given back
+ * by DomainHost.releaseHooks after QEMU exits). A step that throws must undo its own work first;
+ * what earlier steps took is released by the launcher.
+ */
+export interface LaunchHostStep {
+  /** Names the step in errors and timings: `prepare hugepages`. */
+  readonly name: string;
+  run(ctx: { readonly host: DomainHost; readonly paths: DomainRunPaths; readonly record: DomainStatusRecord }): Promise<HeldResources | void>;
 }
 
 /** Thrown by launchArgv: the message names the option and the fix. */
@@ -104,14 +129,17 @@ export function consoleChardevArgs(socketPath: string, id = 'charserial0'): stri
   return ['-chardev', `socket,id=${id},path=${escapeQemuOption(socketPath)},server=on,wait=off`, '-serial', `chardev:${id}`];
 }
 
-/** The argv to run: the caller's argv completed as described above. Pure. Throws LaunchSpecError. */
+/** The QEMU argv to run: the caller's argv completed as described above. Pure. Throws LaunchSpecError. */
 export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
   if (spec.argv.length === 0) throw new LaunchSpecError('argv is empty: it must start with the QEMU binary');
   const args = spec.argv.slice(1);
   const opt = (name: string): number[] => args.flatMap((a, i) => (a === name || a === `-${name}` ? [i] : []));
-  for (const own of ['-daemonize', '-pidfile']) {
-    if (opt(own).length) throw new LaunchSpecError(`argv has ${own}, which the launcher sets itself (${own === '-pidfile' ? paths.pidFile : 'QEMU must daemonize'}); remove it`);
+  if (opt('-daemonize').length) {
+    throw new LaunchSpecError(
+      'argv has -daemonize; remove it: the launcher detaches QEMU itself (QEMU would fork after installing its seccomp sandbox, which -sandbox spawn=deny punishes with SIGSYS)',
+    );
   }
+  if (opt('-pidfile').length) throw new LaunchSpecError(`argv has -pidfile, which the launcher sets itself (${paths.pidFile}); remove it`);
   const extra: string[] = [];
 
   const uuids = opt('-uuid').map((i) => args[i + 1] ?? '');
@@ -165,8 +193,90 @@ export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
     }
   }
 
-  return [spec.argv[0], ...args, ...extra, '-daemonize', '-pidfile', paths.pidFile];
+  return [spec.argv[0], ...args, ...extra, '-pidfile', paths.pidFile];
 }
+
+/**
+ * Starts QEMU detached and waits for the launcher's go-ahead (host side, POSIX sh):
+ * - `setsid` puts QEMU in a session of its own (no controlling terminal, no SIGHUP when the SSH
+ *   channel closes); it execs directly, because a fresh background child is never a process
+ *   group leader, so `$!` is QEMU's pid (as is the pidfile's; prlimit also execs);
+ * - stdin is /dev/null, stdout and stderr are appended to `<run>/NAME/qemu.log` (mode 0600) for
+ *   QEMU's whole life;
+ * - the script stays QEMU's parent only while the launch connects to the monitor, so that a QEMU
+ *   that dies during startup is reaped here and its exit status is known: it then prints
+ *   `exited STATUS` (128+N for signal N). When the launcher has QMP, it creates GOFILE and the
+ *   script prints `detached PID` and exits: QEMU is reparented and nothing of virtform stays.
+ *   After POLLS × 50 ms without either it prints `timeout PID` (the launcher kills QEMU).
+ * Arguments: $1 the log file, $2 the go file, $3 the number of polls, then the argv to run.
+ */
+export const DETACH_SCRIPT = `umask 077
+log=$1 go=$2 n=$3
+shift 3
+: >>"$log" || exit 125
+setsid "$@" </dev/null >>"$log" 2>&1 &
+c=$!
+i=0
+while :; do
+  s=$(cat "/proc/$c/stat" 2>/dev/null)
+  r=\${s##*) }
+  case $r in ''|Z*|X*) wait "$c"; echo "exited $?"; exit 0;; esac
+  [ -e "$go" ] && { echo "detached $c"; exit 0; }
+  [ "$i" -ge "$n" ] && { echo "timeout $c"; exit 0; }
+  sleep 0.05
+  i=$((i + 1))
+done
+`;
+
+/** The go-ahead file of DETACH_SCRIPT: `<run>/NAME/.detach`. */
+export function detachGoFile(paths: DomainRunPaths): string {
+  return `${paths.dir}/.detach`;
+}
+
+/**
+ * The host command that starts `qemuArgv` (launchArgv's result) detached, with the rlimits
+ * prefix: `sh -c DETACH_SCRIPT sh LOG GO POLLS [prlimit --memlock=N:N --] QEMU ARGS...`.
+ * Every value is its own argv element. Pure.
+ */
+export function detachedLaunchCommand(
+  qemuArgv: readonly string[],
+  paths: DomainRunPaths,
+  opts: { readonly timeoutMs: number; readonly rlimits?: LaunchSpec['rlimits'] },
+): string[] {
+  const polls = Math.max(1, Math.ceil(opts.timeoutMs / 50));
+  const m = opts.rlimits?.memlockBytes;
+  const prefix = m === undefined ? [] : ['prlimit', `--memlock=${m}:${m}`, '--'];
+  return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), String(polls), ...prefix, ...qemuArgv];
+}
+
+/** What DETACH_SCRIPT printed: QEMU detached, exited during startup, or still not confirmed at the timeout. */
+export type DetachOutcome =
+  | { readonly kind: 'detached'; readonly pid: number }
+  | { readonly kind: 'exited'; readonly status: number }
+  | { readonly kind: 'timeout'; readonly pid: number };
+
+/** Parses DETACH_SCRIPT's output line; undefined for anything else. */
+export function parseDetachOutcome(stdout: string): DetachOutcome | undefined {
+  const m = /^(detached|exited|timeout) (\d+)\s*$/.exec(stdout.trim());
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  return m[1] === 'exited' ? { kind: 'exited', status: n } : { kind: m[1] as 'detached' | 'timeout', pid: n };
+}
+
+/** `status 1`, `signal 31 (SIGSYS)`: a shell exit status in words. */
+export function describeExitStatus(status: number): string {
+  if (status > 128 && status < 128 + 65) {
+    const n = status - 128;
+    const name = SIGNAL_NAMES[n];
+    return `signal ${n}${name ? ` (SIG${name})` : ''}`;
+  }
+  return `status ${status}`;
+}
+
+const SIGNAL_NAMES: Readonly<Record<number, string>> = {
+  1: 'HUP', 2: 'INT', 3: 'QUIT', 4: 'ILL', 5: 'TRAP', 6: 'ABRT', 7: 'BUS', 8: 'FPE', 9: 'KILL', 10: 'USR1',
+  11: 'SEGV', 12: 'USR2', 13: 'PIPE', 14: 'ALRM', 15: 'TERM', 31: 'SYS',
+};
 
 /** sha256 (hex) of what a launch realises, when the caller gives no specHash. */
 export function defaultSpecHash(spec: LaunchSpec): string {

@@ -1,5 +1,5 @@
 /**
- * Launching a domain without a daemon: QEMU daemonizes, virtform pins it and leaves.
+ * Launching a domain without a daemon: virtform starts QEMU detached, pins it and leaves.
  *
  * Steps (each named in errors as `launch: STEP`):
  *  1. check the spec and the run-dir layout (pure), then the pin plan against the CPUs online
@@ -7,21 +7,25 @@
  *  2. a previous run dir: refuse when its QEMU is alive, clean it up when it is not;
  *  3. create `<run>/NAME/`, write status.json (phase `starting`) before QEMU exists, as libvirt
  *     writes its early status, so that a crash of virtform here is visible to later commands;
- *  4. spawn QEMU with -S -daemonize -pidfile (QEMU returns once its monitor socket exists);
- *     a failure returns QEMU's stderr verbatim;
+ *     then the spec's host steps (private files, hugepages, VFIO, taps), each recorded in
+ *     status.json as soon as it returns; a failing step releases what the earlier ones took;
+ *  4. start QEMU with -S -pidfile in a session of its own (detachedLaunchCommand: no
+ *     -daemonize, which dies under `-sandbox spawn=deny`), stdio to `<run>/NAME/qemu.log`;
+ *     connect to the QMP socket as soon as it accepts and wait for the greeting; then tell the
+ *     host script to let go of QEMU. A QEMU that exits before that is reported with its exit
+ *     status and qemu.log verbatim;
  *  5. read the pidfile, check the process carries the UUID, record its start time;
  *  6. QMP handshake; query-status must be `prelaunch`; query-cpus-fast (vCPU threads),
  *     query-iothreads, /proc/PID/task (emulator threads);
  *  7. pin: cpuset cgroup where possible, affinity for every thread, read back and compare;
  *  8. status.json with threads, pins, cgroup; the `beforeCont` commands; `cont` (unless paused);
  *  9. status.json phase `started`; close the monitor (QEMU serves one client at a time).
- * Anything failing in 4-8 kills QEMU (SIGKILL: it never ran guest code), removes its cgroup and
- * the run dir, and rethrows: no half-started domain stays behind. If virtform itself dies in
- * between, the next command finds phase `starting` and a QEMU in prelaunch, and kills it once
- * it is older than LAUNCH_DEADLINE_MS (see reconnect.ts).
+ * Anything failing in 4-8 kills QEMU (SIGKILL: it never ran guest code), releases what the host
+ * steps took, removes its cgroup and the run dir, and rethrows: no half-started domain stays
+ * behind. If virtform itself dies in between, the next command finds phase `starting` and a
+ * QEMU in prelaunch, and kills it once it is older than LAUNCH_DEADLINE_MS (see reconnect.ts).
  *
- * QEMU's stderr while starting is kept in `<run>/NAME/qemu.log` (warnings included); after
- * -daemonize QEMU sends its stderr to /dev/null.
+ * QEMU's stdout and stderr go to `<run>/NAME/qemu.log` for its whole life (warnings included).
  */
 import { parseCpuList } from '../../../model/cpu-list';
 import { checkPinPlanOnline } from '../../../planner/pin-plan';
@@ -29,11 +33,22 @@ import { QmpClient } from '../../qemu/qmp';
 import { probeCpusetMount, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
-import { defaultSpecHash, launchArgv, LaunchSpecError, type LaunchSpec } from './launch-spec';
+import type { Duplex } from 'stream';
+import {
+  defaultSpecHash,
+  describeExitStatus,
+  detachedLaunchCommand,
+  detachGoFile,
+  launchArgv,
+  LaunchSpecError,
+  parseDetachOutcome,
+  type DetachOutcome,
+  type LaunchSpec,
+} from './launch-spec';
 import { identityMismatch, readPidfileProcess, readProcess, signalProcess, waitForExit } from './qemu-process';
-import { reapExited, probeLiveness } from './reconnect';
+import { reapExited, probeLiveness, releaseResources } from './reconnect';
 import { domainRunPaths, type DomainRunPaths } from './run-paths';
-import type { DomainStatusRecord } from './status-record';
+import { heldResourceNames, withHeld, type DomainStatusRecord } from './status-record';
 import { applyPins, pinRecord, PinApplyError } from './thread-pinning';
 
 /** Steps 4-8 must finish within this time; a later command kills a QEMU left in prelaunch after it (plus a margin). */
@@ -44,7 +59,7 @@ export interface LaunchOptions {
   readonly cpuset?: CpusetMount;
   /** Per QMP command and for the greeting. Default 30000 ms. */
   readonly monitorTimeoutMs?: number;
-  /** For spawning QEMU (until -daemonize returns; memory preallocation happens here). Default and cap: LAUNCH_DEADLINE_MS. */
+  /** For starting QEMU until its monitor greets (memory preallocation happens here). Default and cap: LAUNCH_DEADLINE_MS. */
   readonly spawnTimeoutMs?: number;
 }
 
@@ -145,6 +160,10 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     cgroup: null,
     vfio: spec.vfio ?? [],
     hugepages: spec.hugepages ?? [],
+    mdevs: [],
+    sriov: [],
+    taps: [],
+    displays: spec.displays ?? [],
   };
   try {
     await makeRunDir(h, paths, record);
@@ -153,6 +172,24 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     throw fail('SPAWN', 'create the run directory', (e as Error).message);
   }
   lap('rundir');
+
+  // 3b. Host steps, each recorded before the next.
+  for (const hostStep of spec.hostSteps ?? []) {
+    try {
+      const held = await hostStep.run({ host: h, paths, record });
+      if (held) {
+        record = withHeld(record, held);
+        await writeStatus(h, record);
+      }
+    } catch (e) {
+      const err = fail('PREFLIGHT', hostStep.name, `${(e as Error).message}. QEMU was not started`);
+      await giveBack(h, paths, record, 'a host step of the launch failed').catch((cleanup: Error) => {
+        err.message += ` (releasing what the earlier steps took also failed: ${cleanup.message})`;
+      });
+      throw err;
+    }
+    lap(hostStep.name);
+  }
 
   // 4-9. From here on, any failure kills QEMU and removes everything.
   // Everything from spawn to cont fits in LAUNCH_DEADLINE_MS, so that a QEMU still in prelaunch
@@ -163,29 +200,74 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   let step = 'start QEMU';
   let pid: number | undefined;
   let qmp: QmpClient | undefined;
+  let detach: Promise<DetachOutcome> | undefined;
   try {
-    const r = await t.exec(argv, { timeoutMs: left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS), ...(spec.env ? { env: spec.env } : {}) });
-    const stderr = r.stderr.toString('utf8');
-    if (r.code !== 0) {
-      throw fail('SPAWN', step, `${binary} exited with ${r.code === null ? `signal ${r.signal}` : `status ${r.code}`}: ${stderr.trim() || '(no message on stderr)'}`);
+    const spawnMs = left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS);
+    const startedAt = Date.now();
+    const cmd = detachedLaunchCommand(argv, paths, { timeoutMs: spawnMs, ...(spec.rlimits ? { rlimits: spec.rlimits } : {}) });
+    detach = t.exec(cmd, { timeoutMs: spawnMs + 30000, ...(spec.env ? { env: spec.env } : {}) }).then((r) => {
+      const o = parseDetachOutcome(r.stdout.toString('utf8'));
+      if (!o) throw new Error(`the host script that starts QEMU failed (exit ${r.code ?? r.signal}): ${r.stderr.toString('utf8').trim() || r.stdout.toString('utf8').trim() || 'no output'}`);
+      return o;
+    });
+    // Settles without throwing, so that a rejection is never left unhandled while we poll.
+    let outcome: { o?: DetachOutcome; e?: Error } | undefined;
+    const settled = detach.then(
+      (o) => (outcome = { o }),
+      (e: Error) => (outcome = { e }),
+    );
+    const exitedEarly = async (): Promise<DomainError> => {
+      await settled;
+      const step = 'start QEMU';
+      if (outcome?.e) return fail('SPAWN', step, outcome.e.message);
+      const o = outcome!.o!;
+      const log = (await t.readFile(paths.logFile).catch(() => Buffer.alloc(0))).toString('utf8').trim();
+      if (o.kind === 'exited') return fail('SPAWN', step, `${binary} exited with ${describeExitStatus(o.status)}: ${log || '(nothing in qemu.log)'}`);
+      return fail('SPAWN', step, `QEMU pid ${o.pid} ${o.kind === 'timeout' ? `did not answer on ${paths.qmpSocket} within ${spawnMs} ms` : 'was let go before its monitor answered'}${log ? `; qemu.log: ${log}` : ''}`);
+    };
+
+    // 4. Wait until the monitor socket accepts (or the script reports QEMU gone), then the greeting.
+    step = 'connect to the QMP monitor';
+    let stream: Duplex | undefined;
+    while (!outcome && Date.now() - startedAt < spawnMs) {
+      stream = await t.connectUnix(paths.qmpSocket).catch(() => undefined);
+      if (stream) break;
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 50))]);
     }
-    if (stderr.trim() !== '') await t.writeFile(paths.logFile, stderr, 0o600).catch(() => undefined);
+    if (!stream) {
+      if (outcome?.o?.kind === 'timeout' || !outcome) {
+        // QEMU never listened: the pid comes from the script (or the pidfile) for abortLaunch.
+        pid = outcome?.o?.kind === 'timeout' ? outcome.o.pid : undefined;
+      }
+      throw await exitedEarly();
+    }
+    try {
+      qmp = await QmpClient.connect(stream, { label: `the QMP monitor ${paths.qmpSocket} on ${host}`, timeoutMs: left(spawnMs - (Date.now() - startedAt)) });
+    } catch (e) {
+      stream.destroy();
+      if (outcome?.o?.kind !== 'timeout' && (await Promise.race([settled.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]))) {
+        if (outcome?.o?.kind === 'exited' || outcome?.e) throw await exitedEarly();
+      }
+      throw fail('MONITOR', step, (e as Error).message);
+    }
+    // Let go of QEMU: the host script exits, QEMU is reparented and nothing of virtform stays.
+    await t.exec(['touch', '--', detachGoFile(paths)], { timeoutMs: 30000 });
+    await settled;
+    if (outcome?.e || outcome?.o?.kind === 'exited') throw await exitedEarly();
+    await t.exec(['rm', '-f', '--', detachGoFile(paths)], { timeoutMs: 30000 });
+    const detachedPid = outcome!.o!.pid;
     lap('spawn');
 
     step = 'read the pidfile';
     const { pidText = '', proc } = await readPidfileProcess(t, paths.pidFile);
-    if (!/^[1-9][0-9]*$/.test(pidText)) throw fail('SPAWN', step, `${paths.pidFile} holds '${pidText}' after QEMU daemonized, not a pid`);
+    if (!/^[1-9][0-9]*$/.test(pidText)) throw fail('SPAWN', step, `${paths.pidFile} holds '${pidText}' after QEMU answered on its monitor, not a pid`);
     pid = Number(pidText);
-    if (!proc) throw fail('SPAWN', step, `QEMU pid ${pid} exited right after daemonizing${stderr.trim() ? `; its stderr: ${stderr.trim()}` : ''}`);
+    if (!proc) throw fail('SPAWN', step, `QEMU pid ${pid} exited right after it started`);
+    if (pid !== detachedPid) throw fail('SPAWN', step, `${paths.pidFile} names pid ${pid}, but the process started was pid ${detachedPid}`);
     const mismatch = identityMismatch(proc, spec.uuid, null);
     if (mismatch) throw fail('SPAWN', step, `${mismatch}; ${paths.pidFile} does not name the QEMU just started`);
     record = { ...record, pid, pidStartTime: proc.startTime };
 
-    step = 'connect to the QMP monitor';
-    qmp = await QmpClient.connect(await t.connectUnix(paths.qmpSocket), {
-      label: `the QMP monitor ${paths.qmpSocket} on ${host}`,
-      timeoutMs: left(monitorTimeoutMs),
-    });
     const q = qmp;
     const exec = async <T>(command: string, args?: Record<string, unknown>): Promise<T> => {
       step = `QMP ${command}`;
@@ -229,7 +311,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
         : e instanceof PinApplyError
           ? fail('PIN', step, e.message)
           : fail(step.startsWith('QMP') || step.includes('monitor') ? 'MONITOR' : 'SPAWN', step, (e as Error).message);
-    await abortLaunch(h, paths, pid, record, cpuset).catch((cleanup: Error) => {
+    await abortLaunch(h, paths, pid, record, cpuset, detach).catch((cleanup: Error) => {
       err.message += ` (cleanup after the failure also failed: ${cleanup.message})`;
     });
     throw err;
@@ -241,11 +323,19 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
 }
 
 /**
- * Kills a half-started QEMU (SIGKILL at once: it ran no guest code, or only for moments) and
- * removes its cgroup and run dir. Without a pid yet (the spawn itself timed out while the
- * daemonized child lives on), the pidfile names it.
+ * Kills a half-started QEMU (SIGKILL at once: it ran no guest code, or only for moments),
+ * releases what the host steps took, and removes its cgroup and run dir. Without a pid yet (the
+ * spawn timed out), the pidfile names it. When a release fails, status.json is kept (phase
+ * `exited`) so that destroy can retry it.
  */
-async function abortLaunch(h: DomainHost, paths: DomainRunPaths, knownPid: number | undefined, record: DomainStatusRecord, cpuset: CpusetMount): Promise<void> {
+async function abortLaunch(
+  h: DomainHost,
+  paths: DomainRunPaths,
+  knownPid: number | undefined,
+  record: DomainStatusRecord,
+  cpuset: CpusetMount,
+  detach: Promise<DetachOutcome> | undefined,
+): Promise<void> {
   const t = h.transport;
   const pid = knownPid ?? (await readPidfileProcess(t, paths.pidFile)).proc?.pid;
   if (pid !== undefined) {
@@ -255,7 +345,25 @@ async function abortLaunch(h: DomainHost, paths: DomainRunPaths, knownPid: numbe
       if (!(await waitForExit(t, pid, proc.startTime, 30000))) throw new Error(`QEMU pid ${pid} did not exit within 30 s of SIGKILL`);
     }
   }
+  // The host script ends once QEMU is gone (it reaps it).
+  await detach?.catch(() => undefined);
   // The placement may have happened even when pinning failed later: remove by its known path.
   await removeCpusetCgroup(t, cpuset?.version === 1 ? { kind: 'cpuset-v1', path: `${cpuset.mountPoint}/virtform/${record.uuid}` } : record.cgroup);
+  await giveBack(h, paths, record, 'the launch failed');
+}
+
+/**
+ * After a failed launch (QEMU not running): the release hooks give back what the host steps took,
+ * then the run dir goes. A failed release keeps status.json as `exited` so that destroy retries.
+ */
+async function giveBack(h: DomainHost, paths: DomainRunPaths, record: DomainStatusRecord, why: string): Promise<void> {
+  if (heldResourceNames(record).length) {
+    try {
+      await releaseResources(h, record);
+    } catch (e) {
+      await writeStatus(h, { ...record, phase: 'exited', exit: { at: hostNow(h), reason: `${why}; releasing its resources failed: ${(e as Error).message}` } }).catch(() => undefined);
+      throw new Error(`${(e as Error).message}; ${paths.statusFile} is kept so that destroy can retry the release`);
+    }
+  }
   await removeRunDir(h, paths);
 }

@@ -24,7 +24,7 @@ import { removeCpusetCgroup } from './cpuset-cgroup';
 import { hostNow, readRunDir, removeRuntimeFiles, runPaths, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
 import { identityMismatch, killPainfully, processAgeSeconds, readProcess, signalProcess, waitForExit, type ProcessInfo } from './qemu-process';
-import type { DomainStatusRecord } from './status-record';
+import { heldResourceNames, type DomainStatusRecord } from './status-record';
 
 /**
  * - running / paused / pmsuspended / crashed: QEMU is alive and says so (crashed = guest-panicked);
@@ -83,14 +83,11 @@ export async function probeLiveness(h: DomainHost, record: DomainStatusRecord, p
 }
 
 /**
- * After QEMU is gone: removes the cgroup and runs the release hooks (VFIO, hugepages). A hook
+ * After QEMU is gone: removes the cgroup and runs the release hooks (taps, VFIO, hugepages). A hook
  * failure is rethrown after the others ran, so nothing is released twice or forgotten.
  */
 export async function releaseResources(h: DomainHost, record: DomainStatusRecord): Promise<void> {
-  const held = [
-    ...(record.vfio.length ? [`VFIO devices ${record.vfio.map((v) => v.address).join(', ')}`] : []),
-    ...(record.hugepages.length ? ['hugepages'] : []),
-  ];
+  const held = heldResourceNames(record);
   if (held.length && !(h.releaseHooks ?? []).length) {
     // Never mark such a record released without giving the resources back.
     throw new Error(`the domain holds ${held.join(' and ')}, and this command has no release hook for them; status.json is kept so that a command that has them can release them`);

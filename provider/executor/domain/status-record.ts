@@ -9,9 +9,14 @@
  *   than guessing (the error names the file and the fix).
  * - No secrets: argv is not stored (it can carry secret objects); only the binary path.
  * - CPU lists are in the kernel's list syntax (`0-3,8`), as /proc prints Cpus_allowed_list.
- * - `vfio` and `hugepages` are filled by the steps that prepare those resources (passed in the
- *   LaunchSpec); the lifecycle only stores them and hands them to release hooks after exit.
+ * - `vfio`, `hugepages`, `mdevs`, `sriov` and `taps` are filled by the steps that prepare those
+ *   resources (LaunchSpec fields or host steps); the lifecycle only stores them and hands them to
+ *   the release hooks after exit. Their entries are the records of provider/executor/hugepages,
+ *   vfio and network (the fields below are what the lifecycle and the ledgers read; the rest is
+ *   kept as written).
  */
+import type { MdevRecord } from '../vfio/mdev';
+import type { SriovRecord } from '../vfio/sriov';
 
 export const STATUS_FORMAT_VERSION = 1;
 
@@ -53,6 +58,10 @@ export interface VfioDeviceRecord {
   readonly originalDriver: string | null;
   /** True when virtform rebound it (and must give it back after QEMU exits). */
   readonly reboundByVirtform: boolean;
+  /** IOMMU group (VFIO step records). */
+  readonly group?: number | null;
+  /** `assigned` to the guest, or a `group-peer` only moved off its host driver (VFIO step records). */
+  readonly role?: 'assigned' | 'group-peer';
 }
 
 /** Hugepages taken for the domain's memory (filled by the hugepage step). */
@@ -63,6 +72,43 @@ export interface HugepageRecord {
   readonly pages: number;
   /** Pages virtform added to the pool for this domain (to give back after exit). */
   readonly grownBy: number;
+  /** The rest of provider/executor/hugepages' HugepageRecord, when that step made the entry. */
+  readonly nodes?: readonly number[] | null;
+  readonly grown?: readonly { readonly node: number | null; readonly pages: number }[];
+  readonly mount?: string | null;
+  readonly mountedByVirtform?: boolean;
+  readonly memDir?: string | null;
+}
+
+/** A tap device made for one of the domain's interfaces (provider/executor/network prepareInterfaceTap). */
+export interface TapRecord {
+  /** Index of the interface in `<devices>` (the tap's name derives from it and the domain name). */
+  readonly index: number;
+  readonly ifname: string;
+  readonly bridge: string;
+  /** False when an existing tap of this domain and interface was reused. */
+  readonly created: boolean;
+}
+
+/** A VNC or SPICE listener QEMU was started with (ports picked at launch for autoport displays). */
+export interface DisplayRecord {
+  readonly type: 'vnc' | 'spice';
+  /** Listen address, or the unix socket path when `port` is null. */
+  readonly address: string;
+  readonly port: number | null;
+  readonly tlsPort?: number;
+  readonly websocket?: number;
+  /** Picked by virtform because the domain asked for autoport. */
+  readonly autoport: boolean;
+}
+
+/** What host steps take for a domain; each list is appended to status.json's list of that name. */
+export interface HeldResources {
+  readonly vfio?: readonly VfioDeviceRecord[];
+  readonly hugepages?: readonly HugepageRecord[];
+  readonly mdevs?: readonly MdevRecord[];
+  readonly sriov?: readonly SriovRecord[];
+  readonly taps?: readonly TapRecord[];
 }
 
 export interface DomainStatusRecord {
@@ -91,6 +137,12 @@ export interface DomainStatusRecord {
   readonly cgroup: CgroupPlacement | null;
   readonly vfio: readonly VfioDeviceRecord[];
   readonly hugepages: readonly HugepageRecord[];
+  /** Mediated devices used (created by virtform when `createdByVirtform`). */
+  readonly mdevs: readonly MdevRecord[];
+  /** SR-IOV VF counts virtform set for the domain's devices. */
+  readonly sriov: readonly SriovRecord[];
+  readonly taps: readonly TapRecord[];
+  readonly displays: readonly DisplayRecord[];
   /** Set with phase `exited`. */
   readonly exit?: { readonly at: string; readonly reason: string };
 }
@@ -127,6 +179,33 @@ export function parseStatusRecord(text: string, where: string): DomainStatusReco
     lifecycle: r.lifecycle ?? { onPoweroff: 'destroy', onCrash: 'destroy' },
     vfio: r.vfio ?? [],
     hugepages: r.hugepages ?? [],
+    mdevs: r.mdevs ?? [],
+    sriov: r.sriov ?? [],
+    taps: r.taps ?? [],
+    displays: r.displays ?? [],
+  };
+}
+
+/** Whether the record holds anything a release hook must give back. */
+export function heldResourceNames(r: Pick<DomainStatusRecord, keyof HeldResources>): string[] {
+  return [
+    ...(r.vfio.length ? [`VFIO devices ${r.vfio.map((v) => v.address).join(', ')}`] : []),
+    ...(r.hugepages.length ? ['hugepages'] : []),
+    ...(r.mdevs.length ? [`mediated devices ${r.mdevs.map((m) => m.uuid).join(', ')}`] : []),
+    ...(r.sriov.some((s) => s.changedByVirtform) ? [`SR-IOV VFs of ${r.sriov.filter((s) => s.changedByVirtform).map((s) => s.pf).join(', ')}`] : []),
+    ...(r.taps.length ? [`taps ${r.taps.map((t) => t.ifname).join(', ')}`] : []),
+  ];
+}
+
+/** `record` with `held` appended to its resource lists. */
+export function withHeld(record: DomainStatusRecord, held: HeldResources): DomainStatusRecord {
+  return {
+    ...record,
+    vfio: [...record.vfio, ...(held.vfio ?? [])],
+    hugepages: [...record.hugepages, ...(held.hugepages ?? [])],
+    mdevs: [...record.mdevs, ...(held.mdevs ?? [])],
+    sriov: [...record.sriov, ...(held.sriov ?? [])],
+    taps: [...record.taps, ...(held.taps ?? [])],
   };
 }
 

@@ -15,6 +15,7 @@ import type { HostFacts } from '../../../../model/host-facts';
 import { planPins, type PinPlan } from '../../../../planner/pin-plan';
 import {
   destroyDomain,
+  detachedLaunchCommand,
   DomainError,
   formatStatusRecord,
   launchArgv,
@@ -52,7 +53,8 @@ function confinedTransport(uri: string): Transport {
   return {
     uri: inner.uri,
     hostLabel: inner.hostLabel,
-    exec: (argv, opts) => inner.exec(argv[0] === QEMU_X86_64 ? ['taskset', '-c', '0', ...argv] : argv, opts),
+    // The launch command is `sh -c SCRIPT ... QEMU ARGS`: QEMU inherits the script's affinity.
+    exec: (argv, opts) => inner.exec(argv.includes(QEMU_X86_64) ? ['taskset', '-c', '0', ...argv] : argv, opts),
     spawn: (argv, opts) => inner.spawn(argv, opts),
     connectUnix: (p) => inner.connectUnix(p),
     readFile: (p) => inner.readFile(p),
@@ -176,11 +178,18 @@ d('domain lifecycle failures (local, real QEMU)', () => {
       cgroup: null,
       vfio: [],
       hugepages: [],
+      mdevs: [],
+      sriov: [],
+      taps: [],
+      displays: [],
     };
     fs.writeFileSync(t.paths.statusFile, formatStatusRecord(early));
-    // virtform "dies" right after QEMU daemonized: the pid is only in the pidfile.
+    // virtform "dies" right after starting QEMU: the host script gives up waiting for its go-ahead,
+    // QEMU stays in prelaunch and the pid is only in the pidfile.
     const argv = launchArgv({ name: t.name, uuid: t.uuid, argv: t.argv, pins: t.pins }, t.paths);
-    execFileSync(argv[0], argv.slice(1));
+    const cmd = detachedLaunchCommand(argv, t.paths, { timeoutMs: 1000 });
+    expect(execFileSync(cmd[0], cmd.slice(1), { encoding: 'utf8' })).toMatch(/^timeout \d+\n$/);
+    await waitFor(() => fs.existsSync(t.paths.pidFile) && fs.readFileSync(t.paths.pidFile, 'utf8').trim() !== '');
     const pid = Number(fs.readFileSync(t.paths.pidFile, 'utf8'));
     expect(pidsWithUuid(t.uuid)).toEqual([pid]);
 
@@ -254,7 +263,8 @@ d('domain lifecycle failures (local, real QEMU)', () => {
         `  reason: QEMU pid ${r.record.pid} has exited (guest poweroff, crash, or killed outside virtform)\n`,
     );
     expect(fs.existsSync(`${CPUSET_V1}/virtform/${t.uuid}`)).toBe(false);
-    expect(fs.readdirSync(t.paths.dir)).toEqual(['status.json']);
+    // QEMU's output log stays for post-mortem beside the record.
+    expect(fs.readdirSync(t.paths.dir).sort()).toEqual(['qemu.log', 'status.json']);
     await destroyDomain(h, t.name);
   });
 

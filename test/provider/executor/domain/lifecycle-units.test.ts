@@ -7,11 +7,15 @@ import { formatStatusTable } from '../../../../cli/commands/status';
 import type { PinPlan } from '../../../../planner/pin-plan';
 import {
   consoleChardevArgs,
+  DETACH_SCRIPT,
+  describeExitStatus,
+  detachedLaunchCommand,
   domainRunPaths,
   findCpusetMount,
   formatStatusRecord,
   identityMismatch,
   launchArgv,
+  parseDetachOutcome,
   parseProcStat,
   parseStatusRecord,
   releaseResources,
@@ -38,7 +42,7 @@ const pins: PinPlan = {
 const spec = (argv: string[], extra: Partial<LaunchSpec> = {}): LaunchSpec => ({ name: 'db', uuid: UUID, argv, pins, ...extra });
 
 describe('launchArgv', () => {
-  it('adds -uuid, -name, -S, the QMP monitor, -daemonize and -pidfile to a bare argv', () => {
+  it('adds -uuid, -name, -S, the QMP monitor and -pidfile to a bare argv (never -daemonize)', () => {
     expect(launchArgv(spec(['/usr/bin/qemu-system-x86_64', '-m', '512']), paths)).toEqual([
       '/usr/bin/qemu-system-x86_64', '-m', '512',
       '-uuid', UUID,
@@ -46,7 +50,7 @@ describe('launchArgv', () => {
       '-S',
       '-chardev', 'socket,id=charmonitor,path=/run/virtform/db/qmp.sock,server=on,wait=off',
       '-mon', 'chardev=charmonitor,id=monitor,mode=control',
-      '-daemonize', '-pidfile', '/run/virtform/db/pid',
+      '-pidfile', '/run/virtform/db/pid',
     ]);
   });
 
@@ -60,7 +64,7 @@ describe('launchArgv', () => {
       '-mon', 'chardev=charmonitor,id=monitor,mode=control',
       '-no-shutdown',
     ];
-    expect(launchArgv(spec(built), paths)).toEqual([...built, '-daemonize', '-pidfile', '/run/virtform/db/pid']);
+    expect(launchArgv(spec(built), paths)).toEqual([...built, '-pidfile', '/run/virtform/db/pid']);
   });
 
   it('escapes commas in the guest name and accepts a console chardev on the consoleSocket', () => {
@@ -71,7 +75,10 @@ describe('launchArgv', () => {
   });
 
   it.each([
-    [['qemu', '-daemonize'], 'argv has -daemonize, which the launcher sets itself (QEMU must daemonize); remove it'],
+    [
+      ['qemu', '-daemonize'],
+      'argv has -daemonize; remove it: the launcher detaches QEMU itself (QEMU would fork after installing its seccomp sandbox, which -sandbox spawn=deny punishes with SIGSYS)',
+    ],
     [['qemu', '-pidfile', '/x'], 'argv has -pidfile, which the launcher sets itself (/run/virtform/db/pid); remove it'],
     [['qemu', '-uuid', '00000000-0000-0000-0000-000000000001'], `argv has -uuid 00000000-0000-0000-0000-000000000001, but the domain's UUID is ${UUID}; they must agree (the UUID identifies the QEMU process later)`],
     [
@@ -90,6 +97,26 @@ describe('launchArgv', () => {
     expect(() => launchArgv(spec(['qemu'], { consoleSocket: '/run/virtform/db/console.sock' }), paths)).toThrow(
       'consoleSocket is /run/virtform/db/console.sock, but argv has no socket chardev in server mode on that path; give the serial -chardev socket,id=charserial0,path=/run/virtform/db/console.sock,server=on,wait=off (consoleChardevArgs)',
     );
+  });
+
+  it('starts QEMU through the detach script: log, go file, polls, the memlock prefix, then the argv as separate elements', () => {
+    expect(detachedLaunchCommand(['/usr/bin/qemu-system-x86_64', '-name', 'guest=a b'], paths, { timeoutMs: 1000 })).toEqual([
+      'sh', '-c', DETACH_SCRIPT, 'sh', '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '20', '/usr/bin/qemu-system-x86_64', '-name', 'guest=a b',
+    ]);
+    expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 120000, rlimits: { memlockBytes: 2147483648 } }).slice(4)).toEqual([
+      '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '2400', 'prlimit', '--memlock=2147483648:2147483648', '--', 'qemu',
+    ]);
+    expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 10, rlimits: { memlockBytes: 'unlimited' } }).slice(6)).toEqual(['1', 'prlimit', '--memlock=unlimited:unlimited', '--', 'qemu']);
+  });
+
+  it('reads what the detach script printed, and names exit statuses and signals', () => {
+    expect(parseDetachOutcome('detached 4242\n')).toEqual({ kind: 'detached', pid: 4242 });
+    expect(parseDetachOutcome('exited 159\n')).toEqual({ kind: 'exited', status: 159 });
+    expect(parseDetachOutcome('timeout 77')).toEqual({ kind: 'timeout', pid: 77 });
+    expect(parseDetachOutcome('sh: 1: setsid: not found')).toBeUndefined();
+    expect([describeExitStatus(1), describeExitStatus(159), describeExitStatus(137), describeExitStatus(190)]).toEqual([
+      'status 1', 'signal 31 (SIGSYS)', 'signal 9 (SIGKILL)', 'signal 62',
+    ]);
   });
 
   it('splits QEMU options with ,, as a literal comma', () => {
@@ -205,6 +232,10 @@ const record: DomainStatusRecord = {
   cgroup: { kind: 'none', note: 'no cpuset cgroup controller is mounted on this host: pinned by thread affinity only' },
   vfio: [],
   hugepages: [],
+  mdevs: [],
+  sriov: [],
+  taps: [],
+  displays: [],
 };
 
 describe('status.json', () => {

@@ -416,6 +416,10 @@ for (const mode of ['local', 'ssh'] as const) {
           cgroup: null,
           vfio: [],
           hugepages: [],
+          mdevs: [],
+          sriov: [],
+          taps: [],
+          displays: [],
         };
         fs.writeFileSync(s.paths.statusFile, JSON.stringify(rec));
         fs.writeFileSync(s.paths.pidFile, `${sleeper.pid}\n`);
