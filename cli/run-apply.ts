@@ -5,6 +5,7 @@
  */
 import type { Plan, ResourceChange } from '../planner/plan';
 import { applyPlan, type ApplyEvent, type StepResult } from '../provider/executor/apply/apply-plan';
+import { NO_STACK_INPUTS, type StackInputs } from '../provider/executor/apply/volume-import';
 import type { ApplySession, HeldLock } from './apply-session';
 import type { CliIo } from './main';
 
@@ -86,10 +87,17 @@ function counts(results: readonly StepResult[]): { added: number; changed: numbe
   return { added, changed, destroyed };
 }
 
-/** Applies `changes` under `lock`, printing progress; returns the exit code. */
-export async function runApply(io: CliIo, session: ApplySession, plan: Plan, changes: readonly ResourceChange[], lock: HeldLock): Promise<number> {
+/** Prints what taking the lock found (interrupted applies it resumes), before the plan. */
+export function printLockNotes(io: CliIo, lock: HeldLock): void {
+  for (const n of lock.notes ?? []) io.out(`note: ${n}\n\n`);
+}
+
+/** Applies `changes` under `lock`, journalled when the session keeps a journal, printing progress; returns the exit code. */
+export async function runApply(io: CliIo, session: ApplySession, plan: Plan, changes: readonly ResourceChange[], lock: HeldLock, inputs: StackInputs = NO_STACK_INPUTS): Promise<number> {
   for (const n of session.notes) io.err(`note: ${n}\n`);
-  const result = await applyPlan(changes, session.executor, { stack: plan.stack, lock }, { onEvent: (e) => io.out(progressLine(e) + '\n') });
+  const journal = session.journal?.(plan, lock, plan.destroy ? 'virtform destroy' : 'virtform apply');
+  const result = await applyPlan(changes, session.executor, { stack: plan.stack, lock, inputs }, { onEvent: (e) => io.out(progressLine(e) + '\n'), ...(journal ? { journal } : {}) });
+  await journal?.finish(result.ok);
   const c = counts(result.results);
   if (result.ok) {
     io.out(

@@ -7,8 +7,10 @@ import type { Plan } from '../planner/plan';
 import type { DesiredState } from '../planner/desired-state';
 import { nameProblem } from '../planner/preflight/name-rules';
 import { loadXmlStack } from '../planner/xml-stack';
+import { NO_STACK_INPUTS, type StackInputs } from '../provider/executor/apply/volume-import';
 import type { ApplySession } from './apply-session';
 import { VirtformError } from './errors';
+import { readStackInputs } from './stack-inputs';
 import { readXmlStackFiles } from './xml-stack-files';
 
 export interface StackOptions {
@@ -21,6 +23,8 @@ export interface StackOptions {
 export interface StackSource {
   readonly stack: string;
   readonly desired: DesiredState;
+  /** Volume imports and cloud-init seeds of a stack folder (cli/stack-inputs.ts). */
+  readonly inputs: StackInputs;
 }
 
 /**
@@ -29,10 +33,14 @@ export interface StackSource {
  */
 export function resolveStack(opts: StackOptions, verb: 'plan' | 'apply' | 'destroy'): StackSource {
   let desired: DesiredState = { resources: [] };
+  let inputs = NO_STACK_INPUTS;
   let stack = opts.stack;
   if (opts.xml !== undefined) {
     const files = readXmlStackFiles(opts.xml);
-    if (verb !== 'destroy') desired = loadXmlStack(files.files, files.single);
+    if (verb !== 'destroy') {
+      desired = loadXmlStack(files.files, files.single);
+      if (!files.single) ({ desired, inputs } = readStackInputs(opts.xml, desired));
+    }
     stack ??= files.defaultStack;
   } else if (verb !== 'destroy' || stack === undefined) {
     throw new VirtformError(
@@ -43,7 +51,7 @@ export function resolveStack(opts: StackOptions, verb: 'plan' | 'apply' | 'destr
   }
   const problem = nameProblem(stack!);
   if (problem) throw new VirtformError(`stack name ${JSON.stringify(stack)} cannot be used: ${problem}; give --stack NAME with letters, digits, dashes and underscores`);
-  return { stack: stack!, desired };
+  return { stack: stack!, desired, inputs };
 }
 
 /** Pools whose volumes the reader must list: those the documents name. */

@@ -14,10 +14,11 @@ import { fingerprintChanges, fingerprintNow } from '../../planner/fingerprint';
 import { hasChanges, planSummary, type Plan } from '../../planner/plan';
 import { planFileDifferences, readPlanFile } from '../../planner/plan-file';
 import { renderPlanText } from '../../planner/render-text';
+import { NO_STACK_INPUTS } from '../../provider/executor/apply/volume-import';
 import { openApplySession, type ApplySession } from '../apply-session';
 import { VirtformError } from '../errors';
 import type { CliIo } from '../main';
-import { confirm, runApply } from '../run-apply';
+import { confirm, printLockNotes, runApply } from '../run-apply';
 import { planOnHost, resolveStack } from '../stack-plan';
 import { collect } from './plan';
 
@@ -50,6 +51,7 @@ async function applyNow(io: CliIo, opts: ApplyOptions): Promise<number> {
   try {
     const lock = await session.lock('virtform apply', src.stack);
     try {
+      printLockNotes(io, lock);
       const plan = await planOnHost(session, src, { targets: opts.target ?? [] });
       io.out(renderPlanText(plan));
       if (!hasChanges(plan)) {
@@ -60,7 +62,7 @@ async function applyNow(io: CliIo, opts: ApplyOptions): Promise<number> {
         io.err('Apply cancelled.\n');
         return 1;
       }
-      return await runApply(io, session, plan, plan.changes, lock);
+      return await runApply(io, session, plan, plan.changes, lock, src.inputs);
     } finally {
       await lock.release();
     }
@@ -82,6 +84,7 @@ async function applyFile(io: CliIo, file: string, opts: ApplyOptions): Promise<n
   try {
     const lock = await session.lock('virtform apply', loaded.plan.stack);
     try {
+      printLockNotes(io, lock);
       const plan = await checkedPlan(session, loaded, file, opts);
       if (!hasChanges(plan)) {
         io.out('No changes in the saved plan.\n\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n');
@@ -89,7 +92,9 @@ async function applyFile(io: CliIo, file: string, opts: ApplyOptions): Promise<n
       }
       const s = planSummary(plan);
       io.out(`Applying ${file} on host ${plan.host} (stack '${plan.stack}'): ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.\n\n`);
-      return await runApply(io, session, plan, plan.changes, lock);
+      // Volume imports and cloud-init seeds are not in plan files: they come from the stack folder again.
+      const inputs = opts.xml !== undefined ? resolveStack({ ...opts, stack: opts.stack ?? plan.stack }, 'apply').inputs : NO_STACK_INPUTS;
+      return await runApply(io, session, plan, plan.changes, lock, inputs);
     } finally {
       await lock.release();
     }

@@ -9,7 +9,7 @@ import { hasChanges } from '../../planner/plan';
 import { renderPlanText } from '../../planner/render-text';
 import { openApplySession } from '../apply-session';
 import type { CliIo } from '../main';
-import { confirm, runApply } from '../run-apply';
+import { confirm, printLockNotes, runApply } from '../run-apply';
 import { planOnHost, resolveStack } from '../stack-plan';
 import { collect } from './plan';
 
@@ -36,6 +36,7 @@ export function register(program: Command, io: CliIo): void {
       try {
         const lock = await session.lock('virtform destroy', src.stack);
         try {
+          printLockNotes(io, lock);
           const plan = await planOnHost(session, src, { destroy: true, targets: opts.target ?? [] });
           io.out(renderPlanText(plan));
           if (!hasChanges(plan)) {

@@ -7,3 +7,4 @@ export * from './duplicates';
 export * from './references';
 export * from './pool-paths';
 export * from './cpu-pins';
+export * from './host-resource-checks';

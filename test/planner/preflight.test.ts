@@ -165,7 +165,7 @@ describe('pins', () => {
 
 describe('the check registry', () => {
   it('lists the checks in order, document checks first', () => {
-    expect(DEFAULT_CHECKS.map((c) => `${c.stage}:${c.name}`)).toEqual(['document:documents', 'document:names', 'document:duplicates', 'document:references', 'document:pool-paths', 'host:pins']);
+    expect(DEFAULT_CHECKS.map((c) => `${c.stage}:${c.name}`)).toEqual(['document:documents', 'document:names', 'document:duplicates', 'document:references', 'document:pool-paths', 'host:pins', 'host:hugepages', 'host:hostdevs']);
   });
 
   it('threads a ledger from domain to domain through domainHostCheck and reports at the XML line', () => {

@@ -18,10 +18,13 @@ import type { LiveUpdateKind } from '../../../planner/change-effect';
 import type { ResourceChange } from '../../../planner/plan';
 import type { ResourceKind } from '../../../planner/resource-address';
 import type { WriteLock } from './definition-store';
+import type { StackInputs } from './volume-import';
 
 export interface ApplyStepContext {
   readonly stack: string;
   readonly lock: WriteLock;
+  /** What the stack gives besides its documents (volume imports); absent: none. */
+  readonly inputs?: StackInputs;
   /** A progress line for a long step (`launching QEMU`). */
   progress(message: string): void;
 }

@@ -14,6 +14,7 @@
 import type { ResourceChange } from '../../../planner/plan';
 import type { ApplyExecutor, ApplyStepContext } from './apply-executor';
 import type { WriteLock } from './definition-store';
+import type { StackInputs } from './volume-import';
 
 export type StepOutcome = 'done' | 'failed' | 'skipped';
 
@@ -58,7 +59,7 @@ export interface ApplyResult {
 export async function applyPlan(
   changes: readonly ResourceChange[],
   executor: ApplyExecutor,
-  ctx: { readonly stack: string; readonly lock: WriteLock },
+  ctx: { readonly stack: string; readonly lock: WriteLock; readonly inputs?: StackInputs },
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const todo = changes.filter((c) => c.action !== 'no-op');
@@ -72,7 +73,7 @@ export async function applyPlan(
     emit({ type: 'start', change: c });
     const timer = setInterval(() => emit({ type: 'still', change: c, elapsedMs: Date.now() - t0 }), opts.stillEveryMs ?? 10000);
     timer.unref?.();
-    const stepCtx: ApplyStepContext = { stack: ctx.stack, lock: ctx.lock, progress: (message) => emit({ type: 'progress', change: c, message }) };
+    const stepCtx: ApplyStepContext = { stack: ctx.stack, lock: ctx.lock, ...(ctx.inputs ? { inputs: ctx.inputs } : {}), progress: (message) => emit({ type: 'progress', change: c, message }) };
     try {
       await opts.journal?.stepStarted(c);
       switch (c.action) {
