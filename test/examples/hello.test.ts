@@ -1,0 +1,163 @@
+/**
+ * examples/hello end to end: the whole stack (dir pool, qcow2 volume, cloud-init seed, isolated
+ * network, domain with pinned vCPUs and a serial console) applied to a host reached over the real
+ * sshd, in a private network namespace so that its bridge, nftables rules and dnsmasq touch
+ * nothing of this machine's networking:
+ * apply → status shows it running with its pins → re-plan has no changes (exit 0 with
+ * --detailed-exitcode) → a new balloon target is set live → a second apply is refused while
+ * another command holds the lock → destroy leaves no QEMU, bridge, tap, dnsmasq, nftables table,
+ * volume or pool directory, and what virtform does not own survives.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { main, type CliIo } from '../../cli/main';
+import { HostLock } from '../../provider/executor/state/host-lock';
+import { copyHelloStack, setHelloCurrentMemory, storedUuid } from '../support/hello-stack';
+import { netnsSkipReason, startNetnsHost, type NetnsHost } from '../support/netns';
+import { missingBinaryReason, QEMU_X86_64 } from '../support/qemu';
+import { describeIf } from '../support/skip';
+import { testApplySession } from '../support/test-apply-session';
+import { pidsWithUuid } from '../provider/executor/domain/test-domain';
+
+const INTRUDER = `<domain type='qemu'>\n  <name>intruder</name>\n  <memory unit='MiB'>64</memory>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n</domain>\n`;
+
+/** The process exists and is not a zombie (this container's PID 1 may reap daemons late). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !'ZX'.includes(stat.slice(stat.lastIndexOf(')') + 2)[0]);
+  } catch {
+    return false;
+  }
+}
+
+interface Link {
+  ifname: string;
+  ifalias?: string;
+  master?: string;
+  linkinfo?: { info_kind?: string };
+}
+
+describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examples/hello over SSH, in a private network namespace', () => {
+  jest.setTimeout(180000);
+  let ns: NetnsHost;
+  let root: string;
+  let poolDir: string;
+  let stack: string;
+  let uri: string;
+  const applySession = testApplySession({ shutdownTimeoutMs: 1000 });
+
+  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+  const links = (): Link[] => JSON.parse(ns.run(['ip', '-j', '-d', 'link', 'show'])) as Link[];
+  const dnsmasqPid = (): number | null => {
+    const f = path.join(root, 'run', 'dnsmasq', 'hello.pid');
+    return fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8').trim()) : null;
+  };
+
+  beforeAll(async () => {
+    ns = await startNetnsHost('hello');
+    root = path.join(ns.dir, 'root');
+    poolDir = path.join(ns.dir, 'hello-pool');
+    stack = copyHelloStack(path.join(ns.dir, 'hello'), poolDir);
+    uri = `${ns.uri()}&root=${root}`;
+    // What virtform does not own: a domain definition without an ownership record, a note in the
+    // state directory, and a bridge of someone else's.
+    fs.mkdirSync(path.join(root, 'domains'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(root, 'domains', 'intruder.xml'), INTRUDER);
+    fs.writeFileSync(path.join(root, 'NOTES.txt'), 'not virtform\'s\n');
+    ns.run(['ip', 'link', 'add', 'vfother', 'type', 'bridge']);
+  });
+
+  afterAll(async () => {
+    if (ns) {
+      await run('destroy', '-c', uri, '--stack', 'hello', '--auto-approve').catch(() => undefined);
+      await ns.stop();
+    }
+  });
+
+  it('applies the whole stack: pool, volumes, network and a running domain', async () => {
+    const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect(a.err).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.\n');
+    // Dependencies first: the pool before its volumes, the volumes and the network before the domain.
+    const done = [...a.out.matchAll(/^(\S+): Creation complete/gm)].map((m) => m[1]);
+    expect(done.indexOf('pool.hello')).toBeLessThan(done.indexOf('volume.hello/hello.qcow2'));
+    expect(done[done.length - 1]).toBe('domain.hello');
+    expect(fs.readdirSync(poolDir).sort()).toEqual([expect.stringMatching(/^cidata-[0-9a-f]{16}\.iso$/), 'hello.qcow2']);
+    const bridge = links().find((l) => l.ifalias === 'virtform:network:hello');
+    expect(bridge?.linkinfo?.info_kind).toBe('bridge');
+    expect(dnsmasqPid()).not.toBeNull();
+    expect(ns.run(['nft', 'list', 'table', 'inet', 'virtform'])).toContain(`chain nw-${bridge!.ifname}-fwd`);
+    expect(pidsWithUuid(storedUuid(root, 'hello'))).toHaveLength(1);
+  });
+
+  it('shows the domain running with its vCPUs pinned', async () => {
+    const s = await run('status', '-c', uri, '--json');
+    expect([s.code, s.err]).toEqual([0, '']);
+    const view = (JSON.parse(s.out) as { domains: { name: string; state: string; vcpus: { index: number; affinity: string }[] }[] }).domains;
+    expect(view.map((d) => [d.name, d.state, d.vcpus.map((v) => `${v.index}@${v.affinity}`)])).toEqual([['hello', 'running', ['0@0', '1@1']]]);
+  });
+
+  it('re-plans with no changes', async () => {
+    const p = await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode');
+    expect(p).toEqual({ code: 0, out: expect.stringMatching(/^No changes\. Host 127\.0\.0\.1 matches the desired state of stack 'hello'\.\n$/), err: '' });
+  });
+
+  it('sets a new balloon target live, without restarting QEMU', async () => {
+    const [pid] = pidsWithUuid(storedUuid(root, 'hello'));
+    setHelloCurrentMemory(stack, 192);
+    const p = await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode');
+    expect(p.code).toBe(2);
+    expect(p.out).toContain('      ~ /domain/currentMemory = "262144" -> "196608" # balloon target, set live\n');
+    const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect([a.code, a.err]).toEqual([0, '']);
+    expect(a.out).toContain('domain.hello: setting the balloon target to 196608 KiB\n');
+    expect(a.out).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.\n');
+    expect(pidsWithUuid(storedUuid(root, 'hello'))).toEqual([pid]);
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('refuses a second apply while another command holds the host lock, naming the holder', async () => {
+    const t = await ns.transport();
+    const lock = await HostLock.acquire(t, root, { command: 'virtform apply --xml hello', stack: 'hello', actor: { user: 'bob', clientHost: 'ws-7' } });
+    try {
+      const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+      expect(a.code).toBe(1);
+      expect(a.err).toMatch(
+        new RegExp(
+          `^Error: 127\\.0\\.0\\.1: the host is locked by another virtform command: 'virtform apply --xml hello' run by bob@ws-7 \\(client pid ${process.pid}, stack 'hello'\\) since [0-9T:.-]+Z; host process ${lock.holder.hostPid} holds ${root}/lock\\.`,
+        ),
+      );
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it("destroys everything the stack made, and nothing it does not own", async () => {
+    const uuid = storedUuid(root, 'hello');
+    const pid = dnsmasqPid()!;
+    const d = await run('destroy', '-c', uri, '--xml', stack, '--auto-approve');
+    expect([d.code, d.err]).toEqual([0, '']);
+    expect(d.out).toContain('Destroy complete! Resources: 5 destroyed.\n');
+    expect(pidsWithUuid(uuid)).toEqual([]);
+    expect(alive(pid)).toBe(false);
+    expect(links().filter((l) => l.linkinfo?.info_kind === 'bridge' || l.linkinfo?.info_kind === 'tun').map((l) => l.ifname)).toEqual(['vfother']);
+    expect(() => execFileSync('ip', ['netns', 'exec', ns.name, 'nft', 'list', 'table', 'inet', 'virtform'], { stdio: 'pipe' })).toThrow();
+    expect(fs.existsSync(poolDir)).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'domains'))).toEqual(['intruder.xml']);
+    expect(fs.readFileSync(path.join(root, 'domains', 'intruder.xml'), 'utf8')).toBe(INTRUDER);
+    expect(fs.readFileSync(path.join(root, 'NOTES.txt'), 'utf8')).toBe("not virtform's\n");
+    for (const dir of ['networks', 'pools']) expect(fs.readdirSync(path.join(root, dir))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'volumes', 'hello'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'run')).filter((n) => !['dnsmasq', 'networks', 'applied'].includes(n))).toEqual([]);
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(2);
+  });
+});
