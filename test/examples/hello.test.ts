@@ -125,6 +125,23 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
     expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
   });
 
+  it("adds a DHCP host live: dnsmasq reloads its hosts file and keeps running", async () => {
+    const pid = dnsmasqPid()!;
+    const file = path.join(stack, 'networks', 'hello.xml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("</dhcp>", "  <host mac='52:54:00:00:00:01' name='db' ip='10.213.47.10'/>\n    </dhcp>"));
+    const p = await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode');
+    expect(p.code).toBe(2);
+    expect(p.out).toContain('  # network.hello will be updated in-place\n');
+    expect(p.out).toContain('# DHCP host entry updated live\n');
+    expect(p.out).toContain('\nPlan: 0 to add, 1 to change, 0 to destroy.\n');
+    const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect([a.code, a.err]).toEqual([0, '']);
+    expect(a.out).toContain('network.hello: updating the DHCP hosts (dnsmasq reloads them)\n');
+    expect(dnsmasqPid()).toBe(pid);
+    expect(fs.readFileSync(path.join(root, 'run', 'dnsmasq', 'hello.hostsfile'), 'utf8')).toBe('52:54:00:00:00:01,10.213.47.10,db\n');
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
+  });
+
   it('refuses a second apply while another command holds the host lock, naming the holder', async () => {
     const t = await ns.transport();
     const lock = await HostLock.acquire(t, root, { command: 'virtform apply --xml hello', stack: 'hello', actor: { user: 'bob', clientHost: 'ws-7' } });
