@@ -16,8 +16,10 @@
  * sees whether QEMU runs the stored definition. Idempotent: a domain stored but not started
  * is started; one already gone is not an error to delete.
  *
- * The QEMU argv comes from a DomainLaunchBuilder (provider/qemu's argv pipeline; see
- * cli/apply-session.ts for the wiring).
+ * The QEMU argv and the host preparation come from a DomainLaunchBuilder: QemuLaunchBuilder
+ * (provider/executor/domain/launch-builder.ts) in production. Its host steps take hugepages,
+ * devices and taps; the DomainHost given here must carry their release hook
+ * (launchDomainHost), or destroy refuses to forget them.
  */
 import type { Domain } from '../../../model/domain/domain';
 import { parseDomainXml } from '../../../model/domain/domain';
@@ -31,7 +33,7 @@ import { probeCpusetMount } from '../domain/cpuset-cgroup';
 import { readRunDir, writeStatus, type DomainHost } from '../domain/domain-host';
 import { DomainError } from '../domain/errors';
 import { launchDomain } from '../domain/launch';
-import type { QmpCommand } from '../domain/launch-spec';
+import type { LaunchSpec } from '../domain/launch-spec';
 import { reconnectDomain } from '../domain/reconnect';
 import { domainRunPaths, type DomainRunPaths } from '../domain/run-paths';
 import { destroyDomain, shutdownDomain } from '../domain/stop';
@@ -39,15 +41,13 @@ import { applyPins, pinRecord } from '../domain/thread-pinning';
 import type { ApplyExecutor, ApplyStepContext } from './apply-executor';
 import type { DefinitionStore, StoreRef } from './definition-store';
 
-/** What a launch needs besides the lifecycle's own parts. */
-export interface DomainLaunchParts {
-  /** QEMU binary and arguments; the monitor on `paths.qmpSocket` (the lifecycle adds it when absent). */
-  readonly argv: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** The serial console's socket, when the argv has one (normally paths.consoleSocket). */
-  readonly consoleSocket?: string;
-  readonly beforeCont?: readonly QmpCommand[];
-}
+/**
+ * What a launch needs besides the lifecycle's own parts (name, UUID, pins, spec hash): the argv
+ * (the monitor on `paths.qmpSocket`; the lifecycle adds it when absent), its environment, the
+ * console socket, QMP commands before `cont`, host steps and resource limits, the displays'
+ * listeners and the on_poweroff/on_crash handling. See LaunchSpec for each field.
+ */
+export type DomainLaunchParts = Pick<LaunchSpec, 'argv' | 'env' | 'consoleSocket' | 'beforeCont' | 'hostSteps' | 'rlimits' | 'displays' | 'lifecycle'>;
 
 export interface DomainLaunchBuilder {
   /** Builds the QEMU command line for `domain` (its canonical definition) on this host. */
@@ -137,16 +137,7 @@ export class DomainExecutor implements ApplyExecutor {
     const parts = await this.o.launcher.build(domain, { paths, facts: this.o.facts, hostLabel: h.transport.hostLabel });
     await this.clearRunDir(name);
     ctx.progress('launching QEMU');
-    await launchDomain(h, {
-      name,
-      uuid,
-      argv: parts.argv,
-      ...(parts.env ? { env: parts.env } : {}),
-      ...(parts.consoleSocket ? { consoleSocket: parts.consoleSocket } : {}),
-      ...(parts.beforeCont ? { beforeCont: parts.beforeCont } : {}),
-      pins,
-      specHash: definitionHash(xml),
-    });
+    await launchDomain(h, { ...parts, name, uuid, pins, specHash: definitionHash(xml) });
   }
 
   private async stop(name: string, ctx: ApplyStepContext): Promise<void> {

@@ -11,3 +11,8 @@ export * from './reconnect';
 export * from './stop';
 export * from './resume';
 export * from './status-view';
+export * from './console-socket';
+export * from './display-ports';
+export * from './host-firmware';
+export * from './launch-host-steps';
+export * from './launch-builder';

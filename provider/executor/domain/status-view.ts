@@ -8,6 +8,7 @@ import { openTransport, type OpenTransportOptions } from '../../host/open-transp
 import type { DomainHost } from './domain-host';
 import { listRunDirNames } from './domain-host';
 import { DomainError } from './errors';
+import { launchDomainHost } from './launch-host-steps';
 import { readThreads } from './qemu-process';
 import { reconnectDomain, type DomainRuntime, type DomainState, type ReconnectOptions } from './reconnect';
 
@@ -63,9 +64,13 @@ export async function domainStatuses(h: DomainHost, opts: ReconnectOptions = {})
   return out;
 }
 
-/** A DomainHost for a connection URI (-c): the transport plus the URI's run directory. Close it with `transport.close()`. */
+/**
+ * A DomainHost for a connection URI (-c): the transport, the URI's run directory and the release
+ * hook of the launch's host steps (a command that finds a QEMU gone gives back its taps,
+ * devices and hugepages). Close it with `transport.close()`.
+ */
 export async function openDomainHost(uri: string | undefined, opts: OpenTransportOptions = {}): Promise<DomainHost> {
   const parsed = parseConnectionUri(uri, opts);
   const transport = await openTransport(parsed, opts);
-  return { transport, runDir: hostPaths(parsed).runDir };
+  return launchDomainHost(transport, hostPaths(parsed).runDir);
 }

@@ -93,28 +93,36 @@ export function parseFirmwareDescriptor(text: string, file: string): FirmwareDes
 }
 
 /**
- * Reads the descriptors of `dirs` (most important first; missing folders are skipped) with
- * QEMU's override rules, in the order autoselection tries them.
+ * QEMU's override rules over a listing of descriptor folders (most important first): for each
+ * file name the first folder that has it wins; the winners in name order, which is the order
+ * autoselection tries them. Pure: the local loader and the host loader (over a Transport) share it.
+ */
+export function chooseFirmwareDescriptorFiles(listing: readonly { readonly dir: string; readonly names: readonly string[] }[]): string[] {
+  const chosen = new Map<string, string>();
+  for (const { dir, names } of listing) {
+    for (const n of names) if (n.endsWith('.json') && !chosen.has(n)) chosen.set(n, path.posix.join(dir, n));
+  }
+  return [...chosen.keys()].sort().map((name) => chosen.get(name) as string);
+}
+
+/** Parses the chosen descriptor files (empty files mask a lower folder's file of the same name and are skipped). */
+export function parseFirmwareDescriptorFiles(files: readonly { readonly file: string; readonly text: string }[]): FirmwareDescriptor[] {
+  return files.filter((f) => f.text.trim() !== '').map((f) => parseFirmwareDescriptor(f.text, f.file));
+}
+
+/**
+ * Reads the descriptors of `dirs` on this machine (most important first; missing folders are
+ * skipped) with QEMU's override rules, in the order autoselection tries them.
  */
 export function loadFirmwareDescriptors(dirs: readonly string[]): FirmwareDescriptor[] {
-  const chosen = new Map<string, string>();
-  for (const dir of dirs) {
-    let names: string[];
+  const listing = dirs.flatMap((dir) => {
     try {
-      names = fs.readdirSync(dir);
+      return [{ dir, names: fs.readdirSync(dir) }];
     } catch {
-      continue;
+      return [];
     }
-    for (const n of names) if (n.endsWith('.json') && !chosen.has(n)) chosen.set(n, path.join(dir, n));
-  }
-  const out: FirmwareDescriptor[] = [];
-  for (const name of [...chosen.keys()].sort()) {
-    const file = chosen.get(name) as string;
-    const text = fs.readFileSync(file, 'utf8');
-    if (text.trim() === '') continue;
-    out.push(parseFirmwareDescriptor(text, file));
-  }
-  return out;
+  });
+  return parseFirmwareDescriptorFiles(chooseFirmwareDescriptorFiles(listing).map((file) => ({ file, text: fs.readFileSync(file, 'utf8') })));
 }
 
 /** Where QEMU firmware descriptors live on a host, most important first. */

@@ -1,0 +1,385 @@
+/**
+ * The real domain launch path: a desired Domain (its stored, canonical definition) → the parts of
+ * a LaunchSpec for one host (DomainLaunchBuilder, used by DomainExecutor for apply and by the
+ * demo).
+ *
+ *  1. caps of the domain's QEMU on the host (`<emulator>`, else /usr/bin/qemu-system-ARCH),
+ *     probed over the Transport and cached on the machine running virtform, keyed by host and
+ *     binary identity (loadQemuCapsCached; once per builder in memory as well);
+ *  2. prepareDomain(launch) with the host's architecture, the host's firmware descriptors (only
+ *     read for firmware autoselection), fresh UUID/genid randomness, validated against the
+ *     ArgvContext below;
+ *  3. launch-time substitutions on the prepared copy: the first pty serial/console becomes the
+ *     unix socket `<run>/NAME/console.sock` (console-socket.ts); autoport VNC/SPICE displays get
+ *     free host ports (display-ports.ts); network/bridge interfaces get their tap's name
+ *     (`<target dev>`, so the argv has `-netdev tap,ifname=...,script=no,downscript=no`);
+ *     `<disk type='volume'>` resolves through the host's stored pools;
+ *  4. buildQemuCommandLine with an ArgvContext of the host's real facts (argvHostFromFacts) and
+ *     paths: QEMU's private dir `<run>/NAME/lib` (HOME, master key), channels under
+ *     `<run>/NAME/channel`, file-backed memory under `<run>/NAME/ram`, NVRAM stores under
+ *     `<stateDir>/nvram`, hugepage files under `<mount>/virtform/ID-NAME`, the QMP monitor on
+ *     `<run>/NAME/qmp.sock`, `fdPassing: 'none'` (QEMU opens paths and taps itself);
+ *  5. before `cont`: `set-action` (on_reboot=destroy), display passwords (`set_password`), disk
+ *     I/O limits (`block_set_io_throttle`);
+ *  6. host steps run by the launcher before QEMU starts (launch-host-steps.ts): private files,
+ *     UEFI variable store on first start, hugepages, VFIO devices (with `rlimits.memlockBytes`
+ *     for QEMU), taps. Their release is `domainResourceReleaseHook`, which the DomainHost of
+ *     every command must carry (`launchDomainHost`).
+ *
+ * Nothing here writes to the host: building twice is harmless (DomainExecutor builds before it
+ * clears a leftover run dir). Secrets (the master key, display passwords) never reach status.json,
+ * messages or a command line in clear.
+ */
+import { randomBytes, randomUUID } from 'crypto';
+import * as os from 'os';
+import * as path from 'path';
+import type { Domain } from '../../../model/domain/domain';
+import type { HostFacts } from '../../../model/host-facts';
+import { MEMORY_UNLIMITED_KIB } from '../../../model/domain/memory';
+import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../model/network';
+import { applyPoolDefaults } from '../../../model/pool/defaults';
+import { parsePoolXml, type Pool } from '../../../model/pool/pool';
+import type { MdevDeclaration, SriovDeclaration } from '../../../planner/hostdev-check';
+import { hostdevDemand } from '../../../planner/hostdev-demand';
+import { hugepageDemand } from '../../../planner/hugepage-demand';
+import type { Transport } from '../../host/transport';
+import { buildQemuCommandLine } from '../../qemu/argv/build';
+import type { ArgvContext, ArgvPaths } from '../../qemu/argv/context';
+import { domainShortName } from '../../qemu/argv/guest-memory';
+import { masterKeyPath } from '../../qemu/argv/sections/master-key';
+import { startupSetAction } from '../../qemu/argv/startup-actions';
+import { diskThrottleCommands } from '../../qemu/argv/storage/disk-throttle';
+import type { ArgvStoragePools, StorageVolumeInfo } from '../../qemu/argv/storage/pool-volume';
+import { argvHostFromFacts } from '../../qemu/argv-host-from-facts';
+import { loadQemuCapsCached, type QemuCaps } from '../../qemu/caps';
+import { prepareDomain } from '../../qemu/prepare';
+import type { HostContext } from '../host-context';
+import { tapName } from '../network/host-names';
+import { vfioMemlockLimit } from '../vfio/memlock';
+import type { DefinitionStore } from '../apply/definition-store';
+import type { DomainLaunchBuilder, DomainLaunchParts } from '../apply/domain-executor';
+import { attachConsoleSocket } from './console-socket';
+import { assignDisplayPorts, graphicsPasswordCommands, listeningTcpPorts, recordedDisplayPorts } from './display-ports';
+import { listRunDirNames, readRunDir } from './domain-host';
+import { readHostFirmwareDescriptors } from './host-firmware';
+import { hostdevsStep, hugepagesStep, nvramStep, privateFilesStep, tapsStep, type TapRequest } from './launch-host-steps';
+import type { LaunchHostStep, LaunchSpec, QmpCommand } from './launch-spec';
+import type { DomainRunPaths } from './run-paths';
+import type { DomainStatusRecord } from './status-record';
+
+/** What a host allows virtform to change for a launch (host declarations; all off by default). */
+export interface LaunchHostPolicy {
+  /** Grow hugepage pools that are short (per node nr_hugepages), shrinking them back at release. */
+  readonly growHugepagePools?: boolean;
+  /** Mount hugetlbfs under `<runDir>/.hugetlbfs/hugepages-SIZEkB` for page sizes no mount has. */
+  readonly mountHugetlbfs?: boolean;
+  /** Move the other members of a passed-through device's IOMMU group to vfio-pci. */
+  readonly detachGroupPeers?: boolean;
+  readonly sriov?: readonly SriovDeclaration[];
+  readonly mdevs?: readonly MdevDeclaration[];
+}
+
+export interface QemuLaunchBuilderOptions {
+  readonly transport: Transport;
+  /** HostPaths of the connection URI: NVRAM stores live under `<stateDir>/nvram`. */
+  readonly stateDir: string;
+  /** Networks (`<interface type='network'>`) and pools (`<disk type='volume'>`) stored on the host. */
+  readonly store?: Pick<DefinitionStore, 'get'>;
+  /** Where probed caps are cached on this machine. Default `$XDG_CACHE_HOME/virtform/qemu-caps`. */
+  readonly capsCacheDir?: string;
+  /** Caps to use instead of probing (tests, `--caps`). */
+  readonly caps?: QemuCaps;
+  readonly policy?: LaunchHostPolicy;
+  /** sysfs/procfs for the hugepage and VFIO steps; default the transport's (tests: a fake sysfs). Give the same to launchDomainHost. */
+  readonly hostContext?: HostContext;
+  /** qemu.conf-style settings for the QEMU defaults and the argv builder (libvirt's names: vncListen, seccompSandbox...). */
+  readonly qemuConfig?: Readonly<Record<string, string | number | boolean>>;
+  /** Randomness (UUIDs of new domains and genids, the master key, secret IVs). */
+  readonly random?: { readonly uuid: () => string; readonly bytes: (n: number) => Buffer };
+  /** Current time in seconds since the epoch (`<clock offset='variable'>`). */
+  readonly nowEpochSeconds?: () => number;
+}
+
+/** The default client-side caps cache folder (shared with domxml-format and domxml-to-native). */
+export function defaultCapsCacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'virtform', 'qemu-caps');
+}
+
+/** libvirt's name for an architecture → the QEMU system binary suffix. */
+function qemuArchSuffix(arch: string): string {
+  return arch === 'i686' ? 'i386' : arch;
+}
+
+/** PATH QEMU gets (it spawns nothing under the sandbox, but helpers QEMU execs before it need one). */
+const QEMU_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The folder mountHugetlbfs mounts under: a dot name, which no domain can have (state rules). */
+export function hugetlbfsMountRoot(runDir: string): string {
+  return `${runDir.replace(/\/+$/, '')}/.hugetlbfs`;
+}
+
+/**
+ * The domain id in per-domain host paths (`<mount>/virtform/ID-NAME`): libvirt uses the running
+ * id; virtform has none, so a number from the UUID, which keeps two domains whose names share
+ * the first 20 characters apart.
+ */
+export function launchDomainId(uuid: string): number {
+  return parseInt(uuid.replace(/-/g, '').slice(0, 6), 16) + 1;
+}
+
+/** Thrown by build: names the host, the domain and what cannot be launched. */
+export class LaunchBuildError extends Error {}
+
+export class QemuLaunchBuilder implements DomainLaunchBuilder {
+  private readonly capsMemo = new Map<string, Promise<QemuCaps>>();
+  private pageSizeKiB?: Promise<number>;
+
+  constructor(private readonly o: QemuLaunchBuilderOptions) {}
+
+  /** The caps of `binary` on the host (memoised; probed and cached on a miss). */
+  caps(binary: string): Promise<QemuCaps> {
+    if (this.o.caps) return Promise.resolve(this.o.caps);
+    let p = this.capsMemo.get(binary);
+    if (!p) {
+      p = loadQemuCapsCached(this.o.transport, binary, { cacheDir: this.o.capsCacheDir ?? defaultCapsCacheDir() }).then((c) => c.caps);
+      p.catch(() => this.capsMemo.delete(binary));
+      this.capsMemo.set(binary, p);
+    }
+    return p;
+  }
+
+  private systemPageSizeKiB(): Promise<number> {
+    this.pageSizeKiB ??= this.o.transport.exec(['getconf', 'PAGESIZE'], { timeoutMs: 30000 }).then((r) => {
+      const n = Number(r.stdout.toString('utf8').trim());
+      if (r.code !== 0 || !Number.isInteger(n) || n <= 0) throw new Error(`${this.o.transport.hostLabel}: getconf PAGESIZE failed: ${r.stderr.toString('utf8').trim() || `output '${r.stdout.toString('utf8').trim()}'`}`);
+      return n / 1024;
+    });
+    return this.pageSizeKiB;
+  }
+
+  async build(domain: Domain, bctx: { readonly paths: DomainRunPaths; readonly facts: HostFacts; readonly hostLabel: string }): Promise<DomainLaunchParts> {
+    const { paths, facts } = bctx;
+    const t = this.o.transport;
+    const where = `${bctx.hostLabel}: domain '${domain.name}'`;
+    const fail = (what: string, e: unknown): LaunchBuildError => new LaunchBuildError(`${where}: ${what}: ${(e as Error).message ?? String(e)}`);
+    const random = this.o.random ?? { uuid: randomUUID, bytes: randomBytes };
+    const policy = this.o.policy ?? {};
+    const def = structuredClone(domain);
+
+    const arch = def.os?.type?.arch ?? facts.kernel.machine;
+    const binary = def.devices?.emulator ?? `/usr/bin/qemu-system-${qemuArchSuffix(arch)}`;
+    let caps: QemuCaps;
+    try {
+      caps = await this.caps(binary);
+    } catch (e) {
+      throw fail(`cannot get the capabilities of ${binary}`, e);
+    }
+    const firmware = def.os?.firmware ? await readHostFirmwareDescriptors(t).catch((e) => Promise.reject(fail('cannot read the firmware descriptors', e))) : [];
+
+    // Hugepages: the mounts the argv may use, including ones the launch will make.
+    const demand = hugepageDemand(def, facts, bctx.hostLabel);
+    const mountRoot = policy.mountHugetlbfs ? hugetlbfsMountRoot(path.posix.dirname(paths.dir)) : undefined;
+    const planned = mountRoot === undefined ? [] : demand.mountSizesKiB.filter((s) => !facts.hugepages.mounts.some((m) => m.pageSizeKiB === s)).map((s) => ({ path: `${mountRoot}/hugepages-${s}kB`, pageSizeKiB: s }));
+    const host = argvHostFromFacts(facts, { systemPageSizeKiB: await this.systemPageSizeKiB(), plannedMounts: planned });
+
+    const libDir = `${paths.dir}/lib`;
+    const argvPaths: ArgvPaths = {
+      domainLibDir: libDir,
+      channelTargetDir: `${paths.dir}/channel`,
+      hugepageSubdir: 'virtform',
+      memoryBackingDir: `${paths.dir}/ram`,
+      nvramDir: `${this.o.stateDir.replace(/\/+$/, '')}/nvram`,
+      runDir: paths.dir,
+    };
+    const masterKey = random.bytes(32);
+    const pools = await this.storagePools(def).catch((e) => Promise.reject(fail('cannot read the storage pools of its volume disks', e)));
+    const config = { ...(this.o.qemuConfig ?? {}) };
+    const ctxFor = (id: number): ArgvContext => ({
+      caps,
+      host,
+      paths: argvPaths,
+      monitor: { kind: 'socket', path: paths.qmpSocket },
+      launchEnv: { PATH: QEMU_PATH },
+      nowEpochSeconds: this.o.nowEpochSeconds ? this.o.nowEpochSeconds() : Math.floor(Date.now() / 1000),
+      domainId: id,
+      fdPassing: 'none',
+      hostEnv: {},
+      config,
+      secrets: { masterKey, iv: () => random.bytes(16), lookup: () => undefined },
+      storagePools: pools,
+    });
+
+    try {
+      prepareDomain(def, caps, {
+        hostArch: facts.kernel.machine,
+        config: { libDir: paths.dir, channelTargetDir: argvPaths.channelTargetDir, nvramDir: argvPaths.nvramDir },
+        firmware,
+        newUuid: random.uuid,
+        launch: true,
+        validateWith: ctxFor(launchDomainId(def.uuid ?? '0')),
+      });
+    } catch (e) {
+      throw fail('the definition cannot run on this QEMU', e);
+    }
+    const domainId = launchDomainId(def.uuid!);
+
+    // Launch-time substitutions on the prepared copy.
+    const console = attachConsoleSocket(def, paths.consoleSocket);
+    const used = listeningTcpPorts(...[...(await t.readFiles(['/proc/net/tcp', '/proc/net/tcp6'])).values()].map((b) => b?.toString('utf8') ?? ''));
+    const others = await this.otherRecords(bctx.paths, def.name);
+    for (const p of recordedDisplayPorts(others)) used.add(p);
+    let displays;
+    try {
+      displays = assignDisplayPorts(def, used, String(config.vncListen ?? '127.0.0.1'));
+    } catch (e) {
+      throw fail('cannot give its display a port', e);
+    }
+    const taps = await this.tapRequests(def).catch((e) => Promise.reject(fail('cannot connect its interfaces', e)));
+
+    let argv: string[];
+    let env: Record<string, string>;
+    try {
+      const cmd = buildQemuCommandLine(def, ctxFor(domainId));
+      argv = cmd.toArgv();
+      env = Object.fromEntries(cmd.env);
+    } catch (e) {
+      throw fail('cannot build the QEMU command line', e);
+    }
+
+    const beforeCont: QmpCommand[] = [];
+    const action = startupSetAction(def, caps);
+    if (action) beforeCont.push({ execute: 'set-action', arguments: { ...action } });
+    beforeCont.push(...graphicsPasswordCommands(def), ...diskThrottleCommands(def));
+
+    const hostSteps: LaunchHostStep[] = [privateFilesStep([libDir, argvPaths.channelTargetDir, argvPaths.memoryBackingDir], masterKeyPath(libDir), masterKey)];
+    const nvram = def.os?.nvram;
+    if (nvram?.path !== undefined && nvram.template !== undefined) hostSteps.push(nvramStep(nvram.path, nvram.template));
+    if (demand.needs.length) {
+      if (demand.issues.some((i) => i.severity === 'error')) {
+        throw new LaunchBuildError(`${where}: ${demand.issues.filter((i) => i.severity === 'error').map((i) => `${i.problem}${i.detail ? `; ${i.detail}` : ''} (fix: ${i.fix})`).join('; ')}`);
+      }
+      const expected = new Map(demand.mountSizesKiB.map((s) => [s, host.hugetlbfs.find((m) => m.pageSizeKiB === s)?.path ?? '']));
+      hostSteps.push(
+        hugepagesStep({
+          domain: def.name,
+          demand,
+          expectedMounts: expected,
+          memDir: `${argvPaths.hugepageSubdir}/${domainShortName(def, domainId)}`,
+          ...(policy.growHugepagePools ? { growPools: true } : {}),
+          ...(mountRoot !== undefined ? { mountMissingUnder: mountRoot } : {}),
+          ...(this.o.hostContext ? { hostContext: this.o.hostContext } : {}),
+        }),
+      );
+    }
+    const devs = hostdevDemand(def);
+    if (devs.pci.length || devs.mdevs.length) {
+      hostSteps.push(
+        hostdevsStep({
+          domain: def.name,
+          demand: devs,
+          ...(policy.detachGroupPeers ? { detachGroupPeers: true } : {}),
+          ...(policy.sriov ? { sriov: policy.sriov } : {}),
+          ...(policy.mdevs ? { mdevs: policy.mdevs } : {}),
+          ...(this.o.hostContext ? { hostContext: this.o.hostContext } : {}),
+        }),
+      );
+    }
+    if (taps.length) hostSteps.push(tapsStep(def.name, taps));
+
+    return {
+      argv,
+      env,
+      ...(console ? { consoleSocket: paths.consoleSocket } : {}),
+      beforeCont,
+      hostSteps,
+      ...rlimitsFor(def, devs.pci.length + devs.mdevs.length),
+      displays,
+      lifecycle: {
+        onPoweroff: def.onPoweroff === 'preserve' ? 'preserve' : 'destroy',
+        onCrash: def.onCrash === 'preserve' ? 'preserve' : 'destroy',
+      },
+    };
+  }
+
+  private async otherRecords(paths: DomainRunPaths, name: string): Promise<DomainStatusRecord[]> {
+    const h = { transport: this.o.transport, runDir: path.posix.dirname(paths.dir) };
+    const out: DomainStatusRecord[] = [];
+    for (const n of await listRunDirNames(h)) {
+      if (n === name) continue;
+      const r = await readRunDir(h, n).catch(() => undefined);
+      if (r?.record && r.record.phase !== 'exited') out.push(r.record);
+    }
+    return out;
+  }
+
+  /** Tap names into the prepared interfaces, and what the taps step must make. */
+  private async tapRequests(def: Domain): Promise<TapRequest[]> {
+    const out: TapRequest[] = [];
+    const ifaces = def.devices?.interfaces ?? [];
+    for (let index = 0; index < ifaces.length; index++) {
+      const iface = ifaces[index];
+      const type = iface.type ?? 'user';
+      if (type === 'direct') throw new Error(`interface ${index + 1} is type 'direct' (macvtap), which virtform cannot launch yet; use type 'network' or 'bridge'`);
+      if (type !== 'network' && type !== 'bridge') continue;
+      let source: TapRequest['source'];
+      if (type === 'bridge') {
+        const bridge = iface.source?.bridge;
+        if (!bridge) throw new Error(`interface ${index + 1} is type 'bridge' without <source bridge='...'/>`);
+        source = { bridge };
+      } else {
+        source = await this.network(iface.source?.network ?? '', index);
+      }
+      iface.target = { ...iface.target, dev: tapName(def.name, index) };
+      const queues = iface.driver?.queues ?? 1;
+      out.push({
+        index,
+        source,
+        ...(iface.mac?.address ? { guestMac: iface.mac.address } : {}),
+        ...(iface.mtu?.size !== undefined ? { mtu: iface.mtu.size } : {}),
+        ...(queues > 1 ? { multiQueue: true } : {}),
+      });
+    }
+    return out;
+  }
+
+  private async network(name: string, index: number): Promise<Network> {
+    if (!this.o.store) throw new Error(`interface ${index + 1} uses network '${name}', and this command has no access to the host's stored networks`);
+    const e = await this.o.store.get({ kind: 'network', name });
+    if (e.xml === null) throw new Error(`interface ${index + 1} uses network '${name}', which is not defined on the host; define and start it first`);
+    return applyNetworkDefaults(parseNetworkXml(e.xml, `network '${name}' (stored definition)`));
+  }
+
+  /** Pools of `<disk type='volume'>` from the store; volume paths of dir-like pools are `<target>/<volume>`. */
+  private async storagePools(def: Domain): Promise<ArgvStoragePools | undefined> {
+    const names = [...new Set((def.devices?.disks ?? []).filter((d) => d.type === 'volume' && d.source?.pool).map((d) => d.source!.pool!))];
+    if (!names.length) return undefined;
+    const pools = new Map<string, Pool>();
+    for (const name of names) {
+      if (!this.o.store) throw new Error(`a disk uses pool '${name}', and this command has no access to the host's stored pools`);
+      const e = await this.o.store.get({ kind: 'pool', name });
+      if (e.xml !== null) pools.set(name, applyPoolDefaults(parsePoolXml(e.xml, `pool '${name}' (stored definition)`)));
+    }
+    return {
+      pool: (name) => pools.get(name),
+      volume: (_poolName, pool, volume): StorageVolumeInfo | undefined => {
+        const dir = pool.target?.path;
+        if (!dir || !['dir', 'fs', 'netfs'].includes(pool.type)) return undefined;
+        return { type: 'file', path: path.posix.join(dir, volume) };
+      },
+    };
+  }
+}
+
+/**
+ * RLIMIT_MEMLOCK for QEMU: VFIO devices pin guest RAM (vfioMemlockLimit), `<memoryBacking><locked/>`
+ * makes QEMU mlock it (the hard limit, else unlimited). Nothing when neither applies.
+ */
+function rlimitsFor(def: Domain, vfioDevices: number): { rlimits?: NonNullable<LaunchSpec['rlimits']> } {
+  const vfio = vfioMemlockLimit(def, vfioDevices);
+  if (vfio !== 0) return { rlimits: { memlockBytes: vfio } };
+  if (def.memoryBacking?.locked) {
+    const hard = def.memtune?.hardLimit;
+    return { rlimits: { memlockBytes: hard !== undefined && hard < MEMORY_UNLIMITED_KIB ? hard * 1024 : 'unlimited' } };
+  }
+  return {};
+}
