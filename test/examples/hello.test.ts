@@ -142,6 +142,26 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
     expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
   });
 
+  it('gives the domain a new seed when its cloud-init files change, and deletes the old one after the restart', async () => {
+    const seeds = (): string[] => fs.readdirSync(poolDir).filter((f) => f.startsWith('cidata-'));
+    const [old] = seeds();
+    const [pid] = pidsWithUuid(storedUuid(root, 'hello'));
+    fs.appendFileSync(path.join(stack, 'cloud-init', 'hello', 'user-data'), 'timezone: UTC\n');
+    const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect([a.code, a.err]).toEqual([0, '']);
+    const [fresh] = seeds().filter((f) => f !== old);
+    expect(fresh).toMatch(/^cidata-[0-9a-f]{16}\.iso$/);
+    expect(a.out).toContain(`  # volume.hello/${fresh} will be created\n`);
+    expect(a.out).toContain(`      ~ /domain/devices/disk[target/@dev='hdc']/source/@volume = "${old}" -> "${fresh}" # needs a restart of the domain\n`);
+    expect(a.out).toContain(`  # volume.hello/${old} will be destroyed\n`);
+    const done = [...a.out.matchAll(/^(\S+): (Creation|Modifications|Destruction) complete/gm)].map((m) => m[1]);
+    expect(done).toEqual([`volume.hello/${fresh}`, 'domain.hello', `volume.hello/${old}`]);
+    expect(a.out).toContain('Apply complete! Resources: 1 added, 1 changed, 1 destroyed.\n');
+    expect(seeds()).toEqual([fresh]);
+    expect(pidsWithUuid(storedUuid(root, 'hello'))).not.toEqual([pid]);
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
+  });
+
   it('refuses a second apply while another command holds the host lock, naming the holder', async () => {
     const t = await ns.transport();
     const lock = await HostLock.acquire(t, root, { command: 'virtform apply --xml hello', stack: 'hello', actor: { user: 'bob', clientHost: 'ws-7' } });
