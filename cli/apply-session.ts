@@ -11,18 +11,19 @@
  * - reader: StoreLiveStateReader (domain runtime and pin drift; network runtime from the network
  *   module) wrapped in StoragePresenceReader (a pool or volume whose directory or image is gone
  *   is planned as created again);
- * - executors: DomainExecutor (daemonless lifecycle) with a DomainLaunchBuilder,
- *   NetworkExecutor, PoolExecutor (dir pools) and VolumeExecutor.
+ * - executors: DomainExecutor (daemonless lifecycle) with QemuLaunchBuilder (caps probed on the
+ *   host, prepareDomain, argv from the host's facts, host steps: taps, hugepages, VFIO) and a
+ *   DomainHost carrying those steps' release hook; NetworkExecutor, PoolExecutor (dir pools) and
+ *   VolumeExecutor.
  *
- * The domain launch builder is an option: the default refuses with NotWiredError until the
- * QEMU launch path (provider/executor/domain/launch-builder.ts) is merged. Tests pass their own
- * ApplySessionFactory through CliIo.applySession, usually `createApplySession` with options.
+ * Tests pass their own ApplySessionFactory through CliIo.applySession, usually
+ * `createApplySession` with options (another launcher, a short shutdown timeout).
  */
 import { randomBytes, randomUUID } from 'crypto';
 import type { HostFacts } from '../model/host-facts';
 import type { Generators } from '../planner/canonical-document';
 import type { Plan } from '../planner/plan';
-import { KindRoutedExecutor, NotWiredError, type ApplyExecutor } from '../provider/executor/apply/apply-executor';
+import { KindRoutedExecutor, type ApplyExecutor } from '../provider/executor/apply/apply-executor';
 import type { ApplyJournal } from '../provider/executor/apply/apply-plan';
 import type { WriteLock } from '../provider/executor/apply/definition-store';
 import { DomainExecutor, type DomainLaunchBuilder } from '../provider/executor/apply/domain-executor';
@@ -35,6 +36,8 @@ import { PoolExecutor } from '../provider/executor/apply/pool-executor';
 import { StoragePresenceReader } from '../provider/executor/apply/storage-presence-reader';
 import { VolumeExecutor } from '../provider/executor/apply/volume-executor';
 import type { DomainHost } from '../provider/executor/domain/domain-host';
+import { QemuLaunchBuilder } from '../provider/executor/domain/launch-builder';
+import { launchDomainHost } from '../provider/executor/domain/launch-host-steps';
 import { HostLock } from '../provider/executor/state/host-lock';
 import { StateStore } from '../provider/executor/state/state-store';
 import { discoverHost } from '../provider/host/host-discovery';
@@ -77,15 +80,13 @@ export const RANDOM_GENERATORS: Generators = {
   mac: () => `52:54:00:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`,
 };
 
-/** Until the QEMU launch path is merged: refuses, naming the module. */
-export const notWiredLaunchBuilder: DomainLaunchBuilder = {
-  build: async (domain) => {
-    throw new NotWiredError(`building the QEMU command line of domain '${domain.name}'`, 'provider/executor/domain/launch-builder.ts', 'integ');
-  },
-};
+/** The QEMU launch path: caps probed on the host, prepareDomain, argv from the host's facts, host steps. */
+export function defaultLauncher(ctx: LaunchBuilderContext): DomainLaunchBuilder {
+  return new QemuLaunchBuilder({ transport: ctx.transport, stateDir: ctx.paths.stateDir, store: ctx.store });
+}
 
 export interface ApplySessionOptions {
-  /** Builds each domain's QEMU launch. Default: notWiredLaunchBuilder. */
+  /** Builds each domain's QEMU launch. Default: defaultLauncher (QemuLaunchBuilder). */
   readonly launcher?: (ctx: LaunchBuilderContext) => DomainLaunchBuilder;
   /** How long a guest gets to power off on ACPI before QEMU is stopped by force. Default 60000 ms. */
   readonly shutdownTimeoutMs?: number;
@@ -114,8 +115,9 @@ export async function createApplySession(uri: string | undefined, opts: ApplySes
     const paths = hostPaths(parsed);
     const facts = await discoverHost(transport);
     const store = new StateStore(transport, paths.stateDir);
-    const domains: DomainHost = { transport, runDir: paths.runDir };
-    const launcher = (opts.launcher ?? (() => notWiredLaunchBuilder))({ transport, paths, store, domains, facts });
+    // Carries the release hook of the launch's host steps (taps, hugepages, VFIO devices).
+    const domains = launchDomainHost(transport, paths.runDir);
+    const launcher = (opts.launcher ?? defaultLauncher)({ transport, paths, store, domains, facts });
     const dnsmasqUser = opts.dnsmasqUser ?? (parsed.kind !== 'system' && parsed.root !== undefined ? 'root' : undefined);
     const executor = new KindRoutedExecutor({
       domain: new DomainExecutor({ host: domains, store, launcher, facts, generators: RANDOM_GENERATORS, ...(opts.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: opts.shutdownTimeoutMs } : {}) }),

@@ -96,6 +96,8 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
     expect(bridge?.linkinfo?.info_kind).toBe('bridge');
     expect(dnsmasqPid()).not.toBeNull();
     expect(ns.run(['nft', 'list', 'table', 'inet', 'virtform'])).toContain(`chain nw-${bridge!.ifname}-fwd`);
+    // The domain's NIC is a tap on the network's bridge.
+    expect(links().filter((l) => l.master === bridge!.ifname).map((l) => [l.linkinfo?.info_kind, l.ifalias])).toEqual([['tun', 'virtform:tap:hello:0']]);
     expect(pidsWithUuid(storedUuid(root, 'hello'))).toHaveLength(1);
   });
 
