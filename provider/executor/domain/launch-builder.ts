@@ -319,15 +319,16 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     for (let index = 0; index < ifaces.length; index++) {
       const iface = ifaces[index];
       const type = iface.type ?? 'user';
-      if (type === 'direct') throw new Error(`interface ${index + 1} is type 'direct' (macvtap), which virtform cannot launch yet; use type 'network' or 'bridge'`);
+      const at = `the interface at /domain/devices/interface[${index + 1}]`;
+      if (type === 'direct') throw new Error(`${at} is type 'direct' (macvtap), which virtform cannot launch yet; use type 'network' or 'bridge'`);
       if (type !== 'network' && type !== 'bridge') continue;
       let source: TapRequest['source'];
       if (type === 'bridge') {
         const bridge = iface.source?.bridge;
-        if (!bridge) throw new Error(`interface ${index + 1} is type 'bridge' without <source bridge='...'/>`);
+        if (!bridge) throw new Error(`${at} is type 'bridge' without <source bridge='...'/>; name the host bridge`);
         source = { bridge };
       } else {
-        source = await this.network(iface.source?.network ?? '', index);
+        source = await this.network(iface.source?.network ?? '', at);
       }
       iface.target = { ...iface.target, dev: tapName(def.name, index) };
       const queues = iface.driver?.queues ?? 1;
@@ -342,10 +343,10 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     return out;
   }
 
-  private async network(name: string, index: number): Promise<Network> {
-    if (!this.o.store) throw new Error(`interface ${index + 1} uses network '${name}', and this command has no access to the host's stored networks`);
+  private async network(name: string, at: string): Promise<Network> {
+    if (!this.o.store) throw new Error(`${at} uses network '${name}', and this command has no access to the host's stored networks`);
     const e = await this.o.store.get({ kind: 'network', name });
-    if (e.xml === null) throw new Error(`interface ${index + 1} uses network '${name}', which is not defined on the host; define and start it first`);
+    if (e.xml === null) throw new Error(`${at} uses network '${name}', which is not defined on the host; define and start it first`);
     return applyNetworkDefaults(parseNetworkXml(e.xml, `network '${name}' (stored definition)`));
   }
 

@@ -182,7 +182,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
         await writeStatus(h, record);
       }
     } catch (e) {
-      const err = fail('PREFLIGHT', hostStep.name, `${(e as Error).message}. QEMU was not started`);
+      const err = fail('PREFLIGHT', hostStep.name, `${(e as Error).message.replace(/\.$/, '')}. QEMU was not started.`);
       await giveBack(h, paths, record, 'a host step of the launch failed').catch((cleanup: Error) => {
         err.message += ` (releasing what the earlier steps took also failed: ${cleanup.message})`;
       });

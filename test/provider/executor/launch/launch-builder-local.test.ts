@@ -31,6 +31,7 @@ import {
   domainRunPaths,
   launchDomain,
   launchDomainHost,
+  launchDomainId,
   QemuLaunchBuilder,
   reconnectDomain,
   resumeDomain,
@@ -193,6 +194,38 @@ describeIf(skip)('the launch builder on the local transport', () => {
     expect(pidsWithUuid(keep.record.uuid)).toEqual([]);
   }, 60000);
 
+  it('UEFI by autoselection from the host firmware descriptors: the variable store is copied from the template on first start only', async () => {
+    const name = 'lbl-efi';
+    const xml = `<domain type='qemu'>
+  <name>${name}</name>
+  <uuid>${randomUUID()}</uuid>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+</domain>`;
+    const first = await launch(xml);
+    const store = `${root}/nvram/${name}_VARS.fd`;
+    // The first descriptor that fits a q35 guest: secure boot with enrolled keys (it needs SMM).
+    expect(first.parts.hostSteps!.map((s) => s.name)).toEqual(['write the private files', 'create the UEFI variable store']);
+    const blockdevs = first.parts.argv.filter((_, i) => first.parts.argv[i - 1] === '-blockdev').map((x) => JSON.parse(x) as { filename?: string });
+    expect(blockdevs.map((b) => b.filename).filter(Boolean)).toEqual(['/usr/share/OVMF/OVMF_CODE_4M.ms.fd', store]);
+    expect(first.parts.argv[first.parts.argv.indexOf('-machine') + 1]).toBe('pc-q35-7.2,usb=off,smm=on,dump-guest-core=off,memory-backend=pc.ram,pflash0=libvirt-pflash0-format,pflash1=libvirt-pflash1-format');
+    expect(fs.readFileSync(store).equals(fs.readFileSync('/usr/share/OVMF/OVMF_VARS_4M.ms.fd'))).toBe(true);
+    expect(fs.statSync(store).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(`${root}/nvram`).mode & 0o777).toBe(0o700);
+    expect(((await qmp(name, { execute: 'query-status' })).return as { status: string }).status).toBe('running');
+    await destroyDomain(h, name);
+
+    // The guest's variables are its own from now on: a second start keeps the file.
+    fs.writeFileSync(store, Buffer.concat([Buffer.from('guest-owned'), fs.readFileSync(store).subarray(11)]));
+    const ino = fs.statSync(store).ino;
+    await launch(xml);
+    expect([fs.statSync(store).ino, fs.readFileSync(store).subarray(0, 11).toString()]).toEqual([ino, 'guest-owned']);
+    await destroyDomain(h, name);
+    expect(fs.existsSync(store)).toBe(true);
+  }, 60000);
+
   it('autoport VNC: the first port from 5900 nobody listens on, the password set over QMP and nowhere else', async () => {
     // Hold the first free port from 5900, so that the choice must skip it.
     const bindable = (port: number) =>
@@ -304,7 +337,7 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     const rec = r.record;
     const existing = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path;
     const mount = existing ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
-    const memDir = `${mount}/virtform/${parseInt(uuid.replace(/-/g, '').slice(0, 6), 16) + 1}-lbl-huge`;
+    const memDir = `${mount}/virtform/${launchDomainId(uuid)}-lbl-huge`;
     expect(rec.hugepages).toEqual([
       { sizeKiB: 2048, node: null, nodes: null, pages, grownBy: grow, grown: [{ node: 0, pages: grow }], mount, mountedByVirtform: existing === undefined, memDir },
     ]);
@@ -321,5 +354,34 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     expect([num(NR), num(FREE)]).toEqual([nrBefore, freeBefore]);
     expect(fs.existsSync(memDir)).toBe(false);
     expect(fs.existsSync(paths.dir)).toBe(false);
+  }, 60000);
+
+  it('a host step that fails gives back what the earlier steps took: hugepages taken, then the tap step fails on a missing bridge', async () => {
+    const facts = await discoverHost(t);
+    const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, policy: { growHugepagePools: true, mountHugetlbfs: true } });
+    const name = 'lbl-huge-fail';
+    const failUuid = randomUUID();
+    const domain = parseDomainXml(
+      `<domain type='qemu'><name>${name}</name><uuid>${failUuid}</uuid><memory unit='MiB'>64</memory>
+  <memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><interface type='bridge'><source bridge='vfnobr0'/><mac address='52:54:00:4c:02:01'/><model type='virtio'/></interface></devices></domain>`,
+      'fail.xml',
+    );
+    const paths = domainRunPaths(`${root}/run`, name);
+    const nrBefore = num(NR);
+    const freeBefore = num(FREE);
+    const parts = await builder.build(domain, { paths, facts, hostLabel: t.hostLabel });
+    expect(parts.hostSteps!.map((s) => s.name)).toEqual(['write the private files', 'prepare hugepages', 'create taps']);
+    const err = await launchDomain(h, { ...parts, name, uuid: failUuid, pins: planPins(domain, facts, t.hostLabel) }).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      `localhost: domain '${name}': launch: create taps: localhost: domain '${name}' interface 0 connects to host bridge vfnobr0, but bridge vfnobr0 does not exist. ` +
+        'Create the bridge on the host or fix the interface source. QEMU was not started.',
+    );
+    expect(pidsWithUuid(failUuid)).toEqual([]);
+    expect(fs.existsSync(paths.dir)).toBe(false);
+    expect([num(NR), num(FREE)]).toEqual([nrBefore, freeBefore]);
+    const mount = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
+    expect(fs.existsSync(`${mount}/virtform/${launchDomainId(failUuid)}-${name}`)).toBe(false);
   }, 60000);
 });

@@ -1,0 +1,253 @@
+/**
+ * The parts of the launch path that need no guest: HostFacts → ArgvHost, the console socket
+ * substitution, display ports and passwords, firmware descriptors read through a Transport, and
+ * the builder's host steps for a VFIO device and a network that is not running, against the
+ * fake sysfs (this machine has no IOMMU) and the real argv pipeline with this machine's QEMU caps.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseDomainXml } from '../../../../model/domain';
+import type { Domain } from '../../../../model/domain/domain';
+import {
+  assignDisplayPorts,
+  attachConsoleSocket,
+  domainResourceReleaseHook,
+  domainRunPaths,
+  graphicsPasswordCommands,
+  hugetlbfsMountRoot,
+  launchDomainHost,
+  launchDomainId,
+  listeningTcpPorts,
+  QemuLaunchBuilder,
+  readHostFirmwareDescriptors,
+  recordedDisplayPorts,
+  takeFreePort,
+  type DomainStatusRecord,
+} from '../../../../provider/executor/domain';
+import { discoverHost } from '../../../../provider/host/host-discovery';
+import { LocalTransport } from '../../../../provider/host/local-transport';
+import { argvHostFromFacts } from '../../../../provider/qemu/argv-host-from-facts';
+import { chooseFirmwareDescriptorFiles, loadFirmwareDescriptors } from '../../../../provider/qemu/defaults/firmware-descriptor';
+import { FakeSysfs } from '../../../support/fake-sysfs';
+import { makeFacts } from '../../../support/host-facts-builder';
+import { missingBinaryReason, QEMU_X86_64 } from '../../../support/qemu';
+import { describeIf } from '../../../support/skip';
+
+const dom = (devices: string, extra = '') =>
+  parseDomainXml(`<domain type='qemu'><name>d1</name><memory unit='MiB'>512</memory>${extra}<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}</devices></domain>`);
+
+describe('argvHostFromFacts', () => {
+  it('maps node ids, hugetlbfs mounts (default size marked) and planned mounts, with the system page size', () => {
+    const facts = makeFacts({
+      nodes: [{ id: 0 }, { id: 1 }],
+      mounts: [
+        { path: '/dev/hugepages', pageSizeKiB: 2048 },
+        { path: '/mnt/huge1g', pageSizeKiB: 1048576 },
+      ],
+      defaultSizeKiB: 2048,
+    });
+    expect(argvHostFromFacts(facts, { systemPageSizeKiB: 4, plannedMounts: [{ path: '/run/virtform/.hugetlbfs/hugepages-16384kB', pageSizeKiB: 16384 }] })).toEqual({
+      numaNodes: [0, 1],
+      hugetlbfs: [
+        { path: '/dev/hugepages', pageSizeKiB: 2048, isDefault: true },
+        { path: '/mnt/huge1g', pageSizeKiB: 1048576, isDefault: false },
+        { path: '/run/virtform/.hugetlbfs/hugepages-16384kB', pageSizeKiB: 16384, isDefault: false },
+      ],
+      systemPageSizeKiB: 4,
+    });
+    expect(argvHostFromFacts(makeFacts({ mounts: [], defaultSizeKiB: null }), { systemPageSizeKiB: 64 })).toEqual({ numaNodes: [0], hugetlbfs: [], systemPageSizeKiB: 64 });
+  });
+});
+
+describe('attachConsoleSocket', () => {
+  const S = '/run/virtform/d1/console.sock';
+  it('turns the first pty serial, and the console that aliases it, into a socket QEMU listens on', () => {
+    const d = dom(`<serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>`);
+    expect(attachConsoleSocket(d, S)).toEqual({ device: 'serial0' });
+    expect(d.devices!.serials![0]).toMatchObject({ type: 'unix', sources: [{ mode: 'bind', path: S }] });
+    expect(d.devices!.consoles![0]).toMatchObject({ type: 'unix', sources: [{ mode: 'bind', path: S }] });
+  });
+  it('takes a pty virtio console when no serial is a pty, and leaves other backends alone', () => {
+    const d = dom(`<serial type='file'><source path='/var/log/d1.log'/><target port='0'/></serial><console type='pty'><target type='virtio' port='0'/></console>`);
+    expect(attachConsoleSocket(d, S)).toEqual({ device: 'console0' });
+    expect(d.devices!.serials![0].type).toBe('file');
+    expect(d.devices!.consoles![0]).toMatchObject({ type: 'unix', sources: [{ mode: 'bind', path: S }] });
+    expect(attachConsoleSocket(dom(`<serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/></serial>`), S)).toBeUndefined();
+    expect(attachConsoleSocket(dom(''), S)).toBeUndefined();
+  });
+});
+
+describe('display ports', () => {
+  const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:D431 0100007F:170C 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+   2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 100 0 0 10 0
+`;
+  const tcp6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:170D 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0000000000000000 100 0 0 10 0
+`;
+  it('reads listening ports from /proc/net/tcp and tcp6 (connected sockets do not count)', () => {
+    expect([...listeningTcpPorts(tcp, tcp6)].sort((a, b) => a - b)).toEqual([22, 5900, 5901]);
+  });
+  it('gives autoport displays the first free ports and records every VNC/SPICE listener', () => {
+    const d = dom(`
+      <graphics type='vnc' autoport='yes' websocket='-1'/>
+      <graphics type='spice' autoport='yes' listen='0.0.0.0'/>
+      <graphics type='vnc' port='5999' autoport='no'><listen type='address' address='192.0.2.1'/></graphics>
+      <graphics type='vnc'><listen type='socket' socket='/run/d1-vnc.sock'/></graphics>`);
+    const used = listeningTcpPorts(tcp, tcp6);
+    used.add(5903);
+    expect(assignDisplayPorts(d, used)).toEqual([
+      { type: 'vnc', address: '127.0.0.1', port: 5902, websocket: 5700, autoport: true },
+      { type: 'spice', address: '0.0.0.0', port: 5904, autoport: true },
+      { type: 'vnc', address: '192.0.2.1', port: 5999, autoport: false },
+      { type: 'vnc', address: '/run/d1-vnc.sock', port: null, autoport: false },
+    ]);
+    const g = d.devices!.graphics!;
+    expect(g.map((x) => [x.autoport, x.port])).toEqual([
+      ['no', 5902],
+      ['no', 5904],
+      ['no', 5999],
+      [undefined, undefined],
+    ]);
+    expect([...used].sort((a, b) => a - b)).toEqual([22, 5700, 5900, 5901, 5902, 5903, 5904]);
+    expect(recordedDisplayPorts([{ displays: [{ type: 'spice', address: 'a', port: 5910, tlsPort: 5911, autoport: true }] }, {}])).toEqual([5910, 5911]);
+    expect(() => takeFreePort(new Set([65535]), 65535, 'VNC display of domain d1')).toThrow('no free TCP port from 65535 to 65535 for the VNC display of domain d1');
+  });
+  it('passwords go to QMP only: set_password per VNC display with one and per SPICE display, expire_password for passwdValidTo', () => {
+    const d = dom(`
+      <graphics type='vnc' autoport='yes' passwd='v1,x' passwdValidTo='2030-01-01T00:00:00'/>
+      <graphics type='spice' autoport='yes'/>
+      <graphics type='spice' autoport='yes' passwd='s2' connected='disconnect'/>
+      <graphics type='vnc' port='5905'/>`);
+    expect(graphicsPasswordCommands(d)).toEqual([
+      { execute: 'set_password', arguments: { protocol: 'vnc', password: 'v1,x' } },
+      { execute: 'expire_password', arguments: { protocol: 'vnc', time: '1893456000' } },
+      { execute: 'set_password', arguments: { protocol: 'spice', password: '', connected: 'keep' } },
+      { execute: 'set_password', arguments: { protocol: 'spice', password: 's2', connected: 'disconnect' } },
+    ]);
+  });
+});
+
+describe('firmware descriptors of a host', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-fw-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const desc = (exe: string) => JSON.stringify({ 'interface-types': ['uefi'], mapping: { device: 'flash', executable: { filename: exe, format: 'raw' }, 'nvram-template': { filename: `${exe}.vars`, format: 'raw' } }, targets: [{ architecture: 'x86_64', machines: ['pc-q35-*'] }], features: [] });
+
+  it('applies the override rules: first folder wins per name, an empty file hides, winners in name order', async () => {
+    expect(chooseFirmwareDescriptorFiles([{ dir: '/etc/qemu/firmware', names: ['50-b.json', 'x.txt'] }, { dir: '/usr/share/qemu/firmware', names: ['60-c.json', '50-b.json', '10-a.json'] }])).toEqual([
+      '/usr/share/qemu/firmware/10-a.json',
+      '/etc/qemu/firmware/50-b.json',
+      '/usr/share/qemu/firmware/60-c.json',
+    ]);
+    const etc = path.join(tmp, 'etc');
+    const usr = path.join(tmp, 'usr');
+    fs.mkdirSync(etc);
+    fs.mkdirSync(usr);
+    fs.writeFileSync(path.join(usr, '10-a.json'), desc('/fw/a'));
+    fs.writeFileSync(path.join(usr, '20-b.json'), desc('/fw/b'));
+    fs.writeFileSync(path.join(etc, '20-b.json'), '');
+    fs.writeFileSync(path.join(etc, '30-c.json'), desc('/fw/c'));
+    const t = new LocalTransport('qemu:///system');
+    const got = await readHostFirmwareDescriptors(t, [etc, path.join(tmp, 'missing'), usr]);
+    expect(got.map((d) => (d.mapping.device === 'flash' ? d.mapping.executable.filename : ''))).toEqual(['/fw/a', '/fw/c']);
+    expect(got.map((d) => d.path)).toEqual([`localhost:${usr}/10-a.json`, `localhost:${etc}/30-c.json`]);
+    // The same choice as the loader of this machine.
+    expect(loadFirmwareDescriptors([etc, usr]).map((d) => d.path)).toEqual([`${usr}/10-a.json`, `${etc}/30-c.json`]);
+  });
+});
+
+describe('launch ids and paths', () => {
+  it('derives the per-domain path id from the UUID and mounts hugetlbfs under a dot folder of the run dir', () => {
+    expect(launchDomainId('c7a5fdbd-edaf-9455-926a-d65c16db1809')).toBe(0xc7a5fd + 1);
+    expect(launchDomainId('00000000-0000-4000-8000-000000000000')).toBe(1);
+    expect(hugetlbfsMountRoot('/run/virtform/')).toBe('/run/virtform/.hugetlbfs');
+  });
+});
+
+describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this machine QEMU caps', () => {
+  let root: string;
+  let t: LocalTransport;
+  let capsDir: string;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-lbu-'));
+    capsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-caps-'));
+    t = new LocalTransport(`qemu:///embed?root=${root}`);
+  });
+  afterAll(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(capsDir, { recursive: true, force: true });
+  });
+  const record = (name: string, over: Partial<DomainStatusRecord>): DomainStatusRecord => ({
+    format: 1,
+    name,
+    uuid: '11111111-2222-4333-8444-555555555555',
+    specHash: 'x',
+    phase: 'starting',
+    pid: null,
+    pidStartTime: null,
+    binary: QEMU_X86_64,
+    qmpSocket: '',
+    consoleSocket: null,
+    startedAt: '',
+    startedPaused: false,
+    lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
+    threads: null,
+    pins: null,
+    cgroup: null,
+    vfio: [],
+    hugepages: [],
+    mdevs: [],
+    sriov: [],
+    taps: [],
+    displays: [],
+    ...over,
+  });
+
+  it('a PCI hostdev: memlock for QEMU (guest RAM + 1 GiB), the VFIO step binds it on the (fake) host, the release hook gives it back', async () => {
+    const fake = FakeSysfs.create();
+    try {
+      const hostContext = { hostLabel: 'fakehost', fs: fake };
+      const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, hostContext });
+      const domain: Domain = dom(`<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></source></hostdev>`);
+      domain.uuid = '11111111-2222-4333-8444-555555555555';
+      const paths = domainRunPaths(`${root}/run`, 'd1');
+      const parts = await builder.build(domain, { paths, facts: await discoverHost(t), hostLabel: 'localhost' });
+      expect(parts.rlimits).toEqual({ memlockBytes: (512 * 1024 + 1024 * 1024) * 1024 });
+      expect(parts.argv.filter((_, i) => parts.argv[i - 1] === '-device').map((x) => JSON.parse(x)).find((x) => x.driver === 'vfio-pci')).toEqual({
+        driver: 'vfio-pci',
+        host: '0000:04:00.0',
+        id: 'hostdev0',
+        bus: 'pci.0',
+        addr: '0x2',
+      });
+      const step = parts.hostSteps!.find((s) => s.name === 'prepare host devices')!;
+      const h = launchDomainHost(t, `${root}/run`, { hostContext });
+      const held = await step.run({ host: h, paths, record: record('d1', {}) });
+      expect(held).toEqual({ vfio: [{ address: '0000:04:00.0', originalDriver: 'nvme', reboundByVirtform: true, group: 21, role: 'assigned' }], mdevs: [], sriov: [] });
+      expect(fake.kernel.driverOf('0000:04:00.0')).toBe('vfio-pci');
+      await domainResourceReleaseHook({ hostContext })(h, record('d1', held!));
+      expect(fake.kernel.driverOf('0000:04:00.0')).toBe('nvme');
+    } finally {
+      fake.remove();
+    }
+  }, 60000);
+
+  it('names the domain, the interface and the fix when a network is not defined, or the interface type cannot be launched', async () => {
+    const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, store: { get: async (ref) => ({ ref, xml: null, owner: null }) } });
+    const facts = await discoverHost(t);
+    const paths = domainRunPaths(`${root}/run`, 'd1');
+    await expect(builder.build(dom(`<interface type='network'><source network='nope'/></interface>`), { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      "localhost: domain 'd1': cannot connect its interfaces: the interface at /domain/devices/interface[1] uses network 'nope', which is not defined on the host; define and start it first",
+    );
+    await expect(builder.build(dom(`<interface type='direct'><source dev='eth0' mode='vepa'/></interface>`), { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      "localhost: domain 'd1': cannot connect its interfaces: the interface at /domain/devices/interface[1] is type 'direct' (macvtap), which virtform cannot launch yet; use type 'network' or 'bridge'",
+    );
+    const bare = await builder.build(dom(`<serial type='file'><source path='/tmp/d1.log'/></serial>`, '<memoryBacking><locked/></memoryBacking>'), { paths, facts, hostLabel: 'localhost' });
+    expect(bare.consoleSocket).toBeUndefined();
+    // <locked/> makes QEMU mlock the guest's RAM: no limit (no hard_limit given).
+    expect(bare.rlimits).toEqual({ memlockBytes: 'unlimited' });
+    expect(bare.lifecycle).toEqual({ onPoweroff: 'destroy', onCrash: 'destroy' });
+  }, 60000);
+});
