@@ -15,6 +15,7 @@
  */
 import { createHash } from 'crypto';
 import type { PinPlan } from '../../../planner/pin-plan';
+import { memlockLaunchPrefix } from '../vfio/memlock';
 import type { DomainRunPaths } from './run-paths';
 import type { DomainHost } from './domain-host';
 import type { DisplayRecord, DomainStatusRecord, HeldResources, HugepageRecord, VfioDeviceRecord } from './status-record';
@@ -245,7 +246,7 @@ export function detachedLaunchCommand(
 ): string[] {
   const polls = Math.max(1, Math.ceil(opts.timeoutMs / 50));
   const m = opts.rlimits?.memlockBytes;
-  const prefix = m === undefined ? [] : ['prlimit', `--memlock=${m}:${m}`, '--'];
+  const prefix = m === undefined ? [] : memlockLaunchPrefix(m);
   return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), String(polls), ...prefix, ...qemuArgv];
 }
 

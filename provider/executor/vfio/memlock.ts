@@ -6,9 +6,8 @@
  * daemonized process and its cmdline are QEMU's own). `raiseMemlock` (`prlimit --pid`) is for
  * a running QEMU before a VFIO device is hot-plugged.
  *
- * Lifecycle hook needed (provider/executor/domain, not on this branch): a LaunchSpec field,
- * e.g. `rlimits?: { memlockBytes: number | 'unlimited' }`, that the launcher turns into this
- * prefix in front of argv[0] (and keeps out of the argv checks).
+ * The lifecycle applies it through `LaunchSpec.rlimits.memlockBytes` (detachedLaunchCommand in
+ * provider/executor/domain/launch-spec.ts puts this prefix in front of the QEMU argv).
  *
  * The size follows libvirt's rule (learned from its behaviour): a `<memtune><hard_limit>` wins;
  * `<memoryBacking><locked/>` means unlimited; otherwise guest memory (maxMemory when memory
