@@ -78,10 +78,11 @@ export class DomainExecutor implements ApplyExecutor {
   }
 
   async update(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
+    const before = await this.storedDomain(c.name);
     const xml = await this.define(c, ctx);
     const running = await this.isRunning(c.name);
     if (c.mode === 'restart' || !running) {
-      if (running) await this.stop(c.name, ctx);
+      if (running) await this.stop(c.name, ctx, before);
       await this.start(c.name, xml, ctx);
       return;
     }
@@ -94,7 +95,7 @@ export class DomainExecutor implements ApplyExecutor {
   }
 
   async delete(c: ResourceChange, ctx: ApplyStepContext): Promise<void> {
-    if (await this.isRunning(c.name)) await this.stop(c.name, ctx);
+    if (await this.isRunning(c.name)) await this.stop(c.name, ctx, await this.storedDomain(c.name));
     else await this.clearRunDir(c.name);
     await this.o.store.remove(ref(c.name), ctx);
   }
@@ -140,7 +141,24 @@ export class DomainExecutor implements ApplyExecutor {
     await launchDomain(h, { ...parts, name, uuid, pins, specHash: definitionHash(xml) });
   }
 
-  private async stop(name: string, ctx: ApplyStepContext): Promise<void> {
+  /** The stored definition (before a define: the one the running QEMU was started from), if readable. */
+  private async storedDomain(name: string): Promise<Domain | undefined> {
+    const e = await this.o.store.get(ref(name));
+    if (e.xml === null) return undefined;
+    try {
+      return parseDomainXml(e.xml, `domain '${name}' (stored definition)`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops QEMU: the power button first, unless the guest cannot get it (then QEMU is stopped at once). */
+  private async stop(name: string, ctx: ApplyStepContext, running?: Domain): Promise<void> {
+    if (running && !answersPowerButton(running)) {
+      ctx.progress('stopping QEMU (the domain has no ACPI, so no power button reaches its guest)');
+      await destroyDomain(this.o.host, name);
+      return;
+    }
     ctx.progress('shutting down (ACPI power button)');
     await shutdownDomain(this.o.host, name, { timeoutMs: this.o.shutdownTimeoutMs ?? 60000 });
   }
@@ -178,6 +196,17 @@ export class DomainExecutor implements ApplyExecutor {
       await q.close();
     }
   }
+}
+
+/**
+ * Whether a guest can be asked to power off with the ACPI power button. An x86 domain without
+ * `<features><acpi/>` runs with `-no-acpi`: the button never reaches the guest, and waiting for
+ * it only delays the stop. Other architectures are given the benefit of the doubt.
+ */
+export function answersPowerButton(d: Domain): boolean {
+  const arch = d.os?.type?.arch;
+  const x86 = arch === undefined || arch === 'x86_64' || arch === 'i686';
+  return !x86 || d.features?.acpi === true;
 }
 
 function ref(name: string): StoreRef {
