@@ -8,15 +8,16 @@
  * its own pages, and restarting it gives them back before it takes them again. So the pages its
  * status record says it holds are counted as free again for its own check (on the node the record
  * names; for a record bound to several nodes, or to none, on the lowest of them, which every node
- * set that holds the record's nodes includes). Its VFIO devices are its own too (the ledger
- * check leaves a domain's own holdings out).
+ * set that holds the record's nodes includes), and the domains checked after it see those pages
+ * as taken already (touched), not as a claim still to come out of the free pages. Its VFIO
+ * devices are its own too (the ledger check leaves a domain's own holdings out).
  */
 import type { Domain } from '../../model/domain/domain';
 import type { HostFacts } from '../../model/host-facts';
 import { checkHostdevs } from '../hostdev-check';
 import { HostdevLedger } from '../hostdev-ledger';
 import { checkHugepageFit } from '../hugepage-fit';
-import { HugepageLedger } from '../hugepage-ledger';
+import { HugepageLedger, type HugepageClaim } from '../hugepage-ledger';
 import type { LiveHoldings } from '../live-state';
 import { liveHoldings } from './live-holdings';
 import { domainHostCheck, type PreflightContext } from './preflight-check';
@@ -24,8 +25,9 @@ import { domainHostCheck, type PreflightContext } from './preflight-check';
 export const hugepagesCheck = domainHostCheck('hugepages', 'free hugepages on the bound host nodes cover each domain', {
   start: (ctx) => HugepageLedger.fromStatus(liveHoldings(ctx)),
   check: (domain, ctx, ledger) => {
-    const fit = checkHugepageFit(domain, withOwnPagesFree(ctx.facts, ownHoldings(ctx, domain)), ledger, { hostLabel: ctx.hostLabel });
-    return { issues: fit.issues, state: ledger.with(fit.claims) };
+    const own = ownHoldings(ctx, domain);
+    const fit = checkHugepageFit(domain, withOwnPagesFree(ctx.facts, own), ledger, { hostLabel: ctx.hostLabel });
+    return { issues: fit.issues, state: ledger.with(heldClaims(fit.claims, own)) };
   },
 });
 
@@ -43,6 +45,21 @@ function ownHoldings(ctx: PreflightContext, domain: Domain): LiveHoldings | unde
   const live = ctx.live.find((l) => l.address.kind === 'domain' && l.address.name === domain.name);
   const h = live?.runtime?.holds;
   return h && h.phase === 'started' ? h : undefined;
+}
+
+/**
+ * A running domain's claims as the next domains see them: the pages it already holds are touched
+ * (the kernel's free counts exclude them already); only pages beyond those are still to be taken.
+ */
+export function heldClaims(claims: readonly HugepageClaim[], holds: LiveHoldings | undefined): HugepageClaim[] {
+  if (!holds) return [...claims];
+  const left = new Map<number, number>();
+  for (const r of holds.hugepages) left.set(r.sizeKiB, (left.get(r.sizeKiB) ?? 0) + r.pages);
+  return claims.map((c) => {
+    const touched = Math.min(c.pages, left.get(c.sizeKiB) ?? 0);
+    left.set(c.sizeKiB, (left.get(c.sizeKiB) ?? 0) - touched);
+    return { ...c, touched };
+  });
 }
 
 /** `facts` with the hugepages in `holds` counted as free again (see the header). Pure. */
