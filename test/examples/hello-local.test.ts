@@ -93,12 +93,33 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
     }
   });
 
-  it('applies, shows the pins, and re-plans with no changes', async () => {
-    const a = await cli('apply', '-c', uri, '--xml', stack, '--auto-approve');
+  it('applies a saved plan: the seed needs the stack folder again, and the next apply finishes', async () => {
+    const planFile = path.join(ns.dir, 'hello.plan');
+    expect((await cli('plan', '-c', uri, '--xml', stack, '-out', planFile)).code).toBe(0);
+    // Plan files never hold a seed's contents: without --xml the seed (and the domain that uses it) cannot be made.
+    const bare = await cli('apply', '-c', uri, planFile);
+    expect(bare.code).toBe(1);
+    expect(bare.err).toMatch(
+      /^Error: volume\.hello\/cidata-[0-9a-f]{16}\.iso: this volume is a cloud-init seed, made from the stack's cloud-init files, and this apply was not given them \(plan files do not hold them\)\. Nothing was changed; run the apply with --xml PATH \(the stack folder\)\.\n/,
+    );
+    expect(bare.out).toMatch(/^domain\.hello: not attempted: volume\.hello\/cidata-[0-9a-f]{16}\.iso failed$/m);
+    expect(bare.out).toContain('Apply stopped with errors: 3 added, 0 changed, 0 destroyed; 1 failed, 1 not attempted.\n');
+    // A new plan of what is left, applied with the stack folder.
+    expect((await cli('plan', '-c', uri, '--xml', stack, '-out', planFile)).code).toBe(0);
+    const a = await cli('apply', '-c', uri, '--xml', stack, planFile);
     expect([a.code, a.err]).toEqual([0, '']);
-    expect(a.out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.\n');
+    expect(a.out).toContain(`Applying ${planFile} on host localhost (stack 'hello'): 2 to add, 0 to change, 0 to destroy.\n`);
+    expect(a.out).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.\n');
+  });
+
+  it('shows the pins, and re-plans with no changes', async () => {
     expect(await vcpus()).toEqual(['hello running 0@0 1@1']);
     expect(await cli('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).toEqual({ code: 0, out: "No changes. Host localhost matches the desired state of stack 'hello'.\n", err: '' });
+    expect(await cli('apply', '-c', uri, '--xml', stack, '--auto-approve')).toEqual({
+      code: 0,
+      out: "No changes. Host localhost matches the desired state of stack 'hello'.\n\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n",
+      err: '',
+    });
   });
 
   it('restarts the domain for a new memory size, as the plan says', async () => {

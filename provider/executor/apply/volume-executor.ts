@@ -59,7 +59,7 @@ export class VolumeExecutor implements ApplyExecutor {
       if (SEED_NAME.test(c.name)) {
         throw new StateError(
           'NOT_FOUND',
-          `${c.address} is a cloud-init seed, made from the stack's cloud-init files, and this apply was not given them. Nothing was changed; run the apply with --xml PATH (the stack folder).`,
+          `this volume is a cloud-init seed, made from the stack's cloud-init files, and this apply was not given them (plan files do not hold them). Nothing was changed; run the apply with --xml PATH (the stack folder).`,
         );
       }
       ctx.progress('creating the image (qemu-img create)');
