@@ -198,31 +198,36 @@ export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
 }
 
 /**
- * Starts QEMU detached and waits for the launcher's go-ahead (host side, POSIX sh):
+ * Starts QEMU detached and waits for the launcher's go-ahead (host side, POSIX sh; the launcher
+ * runs it with Transport.spawn and reads its stdout as it comes):
  * - `setsid` puts QEMU in a session of its own (no controlling terminal, no SIGHUP when the SSH
  *   channel closes); it execs directly, because a fresh background child is never a process
  *   group leader, so `$!` is QEMU's pid (as is the pidfile's; prlimit also execs);
  * - stdin is /dev/null, stdout and stderr are appended to `<run>/NAME/qemu.log` (mode 0600) for
  *   QEMU's whole life;
- * - the script stays QEMU's parent only while the launch connects to the monitor, so that a QEMU
- *   that dies during startup is reaped here and its exit status is known: it then prints
- *   `exited STATUS` (128+N for signal N). When the launcher has QMP, it creates GOFILE and the
- *   script prints `detached PID` and exits: QEMU is reparented and nothing of virtform stays.
- *   After POLLS × 50 ms without either it prints `timeout PID` (the launcher kills QEMU).
- * Arguments: $1 the log file, $2 the go file, $3 the number of polls, then the argv to run.
+ * - it prints `listening` once the QMP socket exists, so that the launcher connects only then
+ *   (never polling a socket that is not there yet);
+ * - it stays QEMU's parent only while the launch connects to the monitor, so that a QEMU that dies
+ *   during startup is reaped here and its exit status is known: it then prints `exited STATUS`
+ *   (128+N for signal N). When the launcher has QMP, it creates the go file and the script prints
+ *   `detached PID` and exits: QEMU is reparented and nothing of virtform stays. After POLLS × 50 ms
+ *   without either it prints `timeout PID` (the launcher kills QEMU).
+ * Arguments: $1 the log file, $2 the go file, $3 the QMP socket, $4 the number of polls, then the
+ * argv to run.
  */
 export const DETACH_SCRIPT = `umask 077
-log=$1 go=$2 n=$3
-shift 3
+log=$1 go=$2 sock=$3 n=$4
+shift 4
 : >>"$log" || exit 125
 setsid "$@" </dev/null >>"$log" 2>&1 &
 c=$!
-i=0
+i=0 l=
 while :; do
   s=$(cat "/proc/$c/stat" 2>/dev/null)
   r=\${s##*) }
   case $r in ''|Z*|X*) wait "$c"; echo "exited $?"; exit 0;; esac
-  [ -e "$go" ] && { echo "detached $c"; exit 0; }
+  [ -z "$l" ] && [ -S "$sock" ] && { echo listening; l=1; }
+  [ -e "$go" ] && { rm -f -- "$go"; echo "detached $c"; exit 0; }
   [ "$i" -ge "$n" ] && { echo "timeout $c"; exit 0; }
   sleep 0.05
   i=$((i + 1))
@@ -236,7 +241,7 @@ export function detachGoFile(paths: DomainRunPaths): string {
 
 /**
  * The host command that starts `qemuArgv` (launchArgv's result) detached, with the rlimits
- * prefix: `sh -c DETACH_SCRIPT sh LOG GO POLLS [prlimit --memlock=N:N --] QEMU ARGS...`.
+ * prefix: `sh -c DETACH_SCRIPT sh LOG GO QMPSOCK POLLS [prlimit --memlock=N:N --] QEMU ARGS...`.
  * Every value is its own argv element. Pure.
  */
 export function detachedLaunchCommand(
@@ -247,18 +252,19 @@ export function detachedLaunchCommand(
   const polls = Math.max(1, Math.ceil(opts.timeoutMs / 50));
   const m = opts.rlimits?.memlockBytes;
   const prefix = m === undefined ? [] : memlockLaunchPrefix(m);
-  return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), String(polls), ...prefix, ...qemuArgv];
+  return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), paths.qmpSocket, String(polls), ...prefix, ...qemuArgv];
 }
 
-/** What DETACH_SCRIPT printed: QEMU detached, exited during startup, or still not confirmed at the timeout. */
+/** How DETACH_SCRIPT ended: QEMU detached, exited during startup, or still not confirmed at the timeout. */
 export type DetachOutcome =
   | { readonly kind: 'detached'; readonly pid: number }
   | { readonly kind: 'exited'; readonly status: number }
   | { readonly kind: 'timeout'; readonly pid: number };
 
-/** Parses DETACH_SCRIPT's output line; undefined for anything else. */
+/** The outcome in DETACH_SCRIPT's output (its last line); undefined when there is none. */
 export function parseDetachOutcome(stdout: string): DetachOutcome | undefined {
-  const m = /^(detached|exited|timeout) (\d+)\s*$/.exec(stdout.trim());
+  const last = stdout.trim().split('\n').pop() ?? '';
+  const m = /^(detached|exited|timeout) (\d+)\s*$/.exec(last.trim());
   if (!m) return undefined;
   const n = Number(m[2]);
   return m[1] === 'exited' ? { kind: 'exited', status: n } : { kind: m[1] as 'detached' | 'timeout', pid: n };

@@ -33,7 +33,6 @@ import { QmpClient } from '../../qemu/qmp';
 import { probeCpusetMount, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
-import type { Duplex } from 'stream';
 import {
   defaultSpecHash,
   describeExitStatus,
@@ -200,62 +199,38 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   let step = 'start QEMU';
   let pid: number | undefined;
   let qmp: QmpClient | undefined;
-  let detach: Promise<DetachOutcome> | undefined;
+  let detach: Promise<unknown> | undefined;
   try {
     const spawnMs = left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS);
-    const startedAt = Date.now();
     const cmd = detachedLaunchCommand(argv, paths, { timeoutMs: spawnMs, ...(spec.rlimits ? { rlimits: spec.rlimits } : {}) });
-    detach = t.exec(cmd, { timeoutMs: spawnMs + 30000, ...(spec.env ? { env: spec.env } : {}) }).then((r) => {
-      const o = parseDetachOutcome(r.stdout.toString('utf8'));
-      if (!o) throw new Error(`the host script that starts QEMU failed (exit ${r.code ?? r.signal}): ${r.stderr.toString('utf8').trim() || r.stdout.toString('utf8').trim() || 'no output'}`);
-      return o;
-    });
-    // Settles without throwing, so that a rejection is never left unhandled while we poll.
-    let outcome: { o?: DetachOutcome; e?: Error } | undefined;
-    const settled = detach.then(
-      (o) => (outcome = { o }),
-      (e: Error) => (outcome = { e }),
-    );
+    const started = await startDetached(t, cmd, spec.env, spawnMs + 30000);
+    detach = started.ended;
     const exitedEarly = async (): Promise<DomainError> => {
-      await settled;
       const step = 'start QEMU';
-      if (outcome?.e) return fail('SPAWN', step, outcome.e.message);
-      const o = outcome!.o!;
+      const o = await started.ended.catch((e: Error) => e);
+      if (o instanceof Error) return fail('SPAWN', step, o.message);
       const log = (await t.readFile(paths.logFile).catch(() => Buffer.alloc(0))).toString('utf8').trim();
       if (o.kind === 'exited') return fail('SPAWN', step, `${binary} exited with ${describeExitStatus(o.status)}: ${log || '(nothing in qemu.log)'}`);
-      return fail('SPAWN', step, `QEMU pid ${o.pid} ${o.kind === 'timeout' ? `did not answer on ${paths.qmpSocket} within ${spawnMs} ms` : 'was let go before its monitor answered'}${log ? `; qemu.log: ${log}` : ''}`);
+      if (o.kind === 'timeout') pid = o.pid;
+      return fail('SPAWN', step, `QEMU pid ${o.pid} ${o.kind === 'timeout' ? `did not open its monitor ${paths.qmpSocket} within ${spawnMs} ms` : 'was let go before its monitor answered'}${log ? `; qemu.log: ${log}` : ''}`);
     };
 
-    // 4. Wait until the monitor socket accepts (or the script reports QEMU gone), then the greeting.
+    // 4. Once the monitor socket exists (or QEMU is gone), connect and wait for the greeting.
     step = 'connect to the QMP monitor';
-    let stream: Duplex | undefined;
-    while (!outcome && Date.now() - startedAt < spawnMs) {
-      stream = await t.connectUnix(paths.qmpSocket).catch(() => undefined);
-      if (stream) break;
-      await Promise.race([settled, new Promise((r) => setTimeout(r, 50))]);
-    }
-    if (!stream) {
-      if (outcome?.o?.kind === 'timeout' || !outcome) {
-        // QEMU never listened: the pid comes from the script (or the pidfile) for abortLaunch.
-        pid = outcome?.o?.kind === 'timeout' ? outcome.o.pid : undefined;
-      }
-      throw await exitedEarly();
-    }
+    if (!(await started.listening)) throw await exitedEarly();
     try {
-      qmp = await QmpClient.connect(stream, { label: `the QMP monitor ${paths.qmpSocket} on ${host}`, timeoutMs: left(spawnMs - (Date.now() - startedAt)) });
+      qmp = await QmpClient.connect(await t.connectUnix(paths.qmpSocket), { label: `the QMP monitor ${paths.qmpSocket} on ${host}`, timeoutMs: left(spawnMs) });
     } catch (e) {
-      stream.destroy();
-      if (outcome?.o?.kind !== 'timeout' && (await Promise.race([settled.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]))) {
-        if (outcome?.o?.kind === 'exited' || outcome?.e) throw await exitedEarly();
-      }
+      // QEMU exiting while starting closes the monitor: report its status and log, not the closed socket.
+      const gone = await Promise.race([started.ended.then((o) => o.kind === 'exited', () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      if (gone) throw await exitedEarly();
       throw fail('MONITOR', step, (e as Error).message);
     }
     // Let go of QEMU: the host script exits, QEMU is reparented and nothing of virtform stays.
     await t.exec(['touch', '--', detachGoFile(paths)], { timeoutMs: 30000 });
-    await settled;
-    if (outcome?.e || outcome?.o?.kind === 'exited') throw await exitedEarly();
-    await t.exec(['rm', '-f', '--', detachGoFile(paths)], { timeoutMs: 30000 });
-    const detachedPid = outcome!.o!.pid;
+    const outcome = await started.ended.catch((e: Error) => e);
+    if (outcome instanceof Error || outcome.kind !== 'detached') throw await exitedEarly();
+    const detachedPid = outcome.pid;
     lap('spawn');
 
     step = 'read the pidfile';
@@ -323,6 +298,49 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
 }
 
 /**
+ * Runs the detach script (Transport.spawn, so that its lines arrive as they are printed):
+ * `listening` resolves true once QEMU's QMP socket exists, false when the script ended first;
+ * `ended` resolves with its outcome (rejects when it printed none, with its stderr).
+ */
+async function startDetached(
+  t: DomainHost['transport'],
+  cmd: readonly string[],
+  env: Readonly<Record<string, string>> | undefined,
+  timeoutMs: number,
+): Promise<{ listening: Promise<boolean>; ended: Promise<DetachOutcome> }> {
+  const proc = await t.spawn(cmd, env ? { env } : {});
+  let out = '';
+  let err = '';
+  let onListening: (v: boolean) => void = () => undefined;
+  const listening = new Promise<boolean>((r) => (onListening = r));
+  proc.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+    if (/^listening$/m.test(out)) onListening(true);
+  });
+  proc.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+  proc.stdin.end();
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  // The last line may trail the exit status by a moment over SSH: wait for the end of stdout too.
+  const stdoutDone = new Promise<void>((r) => {
+    proc.stdout.once('end', () => r());
+    proc.stdout.once('close', () => r());
+  });
+  const ended = proc.exited
+    .then(async (e) => {
+      await Promise.race([stdoutDone, new Promise((r) => setTimeout(r, 1000))]);
+      const o = parseDetachOutcome(out);
+      if (!o) throw new Error(`the host script that starts QEMU failed (${e.code === null ? `signal ${e.signal}` : `exit ${e.code}`}): ${err.trim() || out.trim() || 'no output'}`);
+      return o;
+    })
+    .finally(() => {
+      clearTimeout(timer);
+      onListening(false);
+    });
+  ended.catch(() => undefined);
+  return { listening, ended };
+}
+
+/**
  * Kills a half-started QEMU (SIGKILL at once: it ran no guest code, or only for moments),
  * releases what the host steps took, and removes its cgroup and run dir. Without a pid yet (the
  * spawn timed out), the pidfile names it. When a release fails, status.json is kept (phase
@@ -334,7 +352,7 @@ async function abortLaunch(
   knownPid: number | undefined,
   record: DomainStatusRecord,
   cpuset: CpusetMount,
-  detach: Promise<DetachOutcome> | undefined,
+  detach: Promise<unknown> | undefined,
 ): Promise<void> {
   const t = h.transport;
   const pid = knownPid ?? (await readPidfileProcess(t, paths.pidFile)).proc?.pid;

@@ -188,7 +188,7 @@ d('domain lifecycle failures (local, real QEMU)', () => {
     // QEMU stays in prelaunch and the pid is only in the pidfile.
     const argv = launchArgv({ name: t.name, uuid: t.uuid, argv: t.argv, pins: t.pins }, t.paths);
     const cmd = detachedLaunchCommand(argv, t.paths, { timeoutMs: 1000 });
-    expect(execFileSync(cmd[0], cmd.slice(1), { encoding: 'utf8' })).toMatch(/^timeout \d+\n$/);
+    expect(execFileSync(cmd[0], cmd.slice(1), { encoding: 'utf8' })).toMatch(/^listening\ntimeout \d+\n$/);
     await waitFor(() => fs.existsSync(t.paths.pidFile) && fs.readFileSync(t.paths.pidFile, 'utf8').trim() !== '');
     const pid = Number(fs.readFileSync(t.paths.pidFile, 'utf8'));
     expect(pidsWithUuid(t.uuid)).toEqual([pid]);

@@ -101,16 +101,17 @@ describe('launchArgv', () => {
 
   it('starts QEMU through the detach script: log, go file, polls, the memlock prefix, then the argv as separate elements', () => {
     expect(detachedLaunchCommand(['/usr/bin/qemu-system-x86_64', '-name', 'guest=a b'], paths, { timeoutMs: 1000 })).toEqual([
-      'sh', '-c', DETACH_SCRIPT, 'sh', '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '20', '/usr/bin/qemu-system-x86_64', '-name', 'guest=a b',
+      'sh', '-c', DETACH_SCRIPT, 'sh', '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '/run/virtform/db/qmp.sock', '20', '/usr/bin/qemu-system-x86_64', '-name', 'guest=a b',
     ]);
     expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 120000, rlimits: { memlockBytes: 2147483648 } }).slice(4)).toEqual([
-      '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '2400', 'prlimit', '--memlock=2147483648:2147483648', '--', 'qemu',
+      '/run/virtform/db/qemu.log', '/run/virtform/db/.detach', '/run/virtform/db/qmp.sock', '2400', 'prlimit', '--memlock=2147483648:2147483648', '--', 'qemu',
     ]);
-    expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 10, rlimits: { memlockBytes: 'unlimited' } }).slice(6)).toEqual(['1', 'prlimit', '--memlock=unlimited:unlimited', '--', 'qemu']);
+    expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 10, rlimits: { memlockBytes: 'unlimited' } }).slice(7)).toEqual(['1', 'prlimit', '--memlock=unlimited:unlimited', '--', 'qemu']);
   });
 
   it('reads what the detach script printed, and names exit statuses and signals', () => {
-    expect(parseDetachOutcome('detached 4242\n')).toEqual({ kind: 'detached', pid: 4242 });
+    expect(parseDetachOutcome('listening\ndetached 4242\n')).toEqual({ kind: 'detached', pid: 4242 });
+    expect(parseDetachOutcome('listening\n')).toBeUndefined();
     expect(parseDetachOutcome('exited 159\n')).toEqual({ kind: 'exited', status: 159 });
     expect(parseDetachOutcome('timeout 77')).toEqual({ kind: 'timeout', pid: 77 });
     expect(parseDetachOutcome('sh: 1: setsid: not found')).toBeUndefined();

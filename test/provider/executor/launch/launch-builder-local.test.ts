@@ -1,6 +1,7 @@
 /**
- * The real launch path on this machine (qemu:///embed, LocalTransport): QemuLaunchBuilder turns
- * a domain definition into the LaunchSpec parts and the lifecycle runs it.
+ * The real launch path on this machine, once over the local transport (qemu:///embed) and once
+ * through a real OpenSSH server on 127.0.0.1 (qemu+ssh://...&root=DIR): QemuLaunchBuilder turns a
+ * domain definition into the LaunchSpec parts and the lifecycle runs it.
  *
  * - the test guest (2 vCPUs in 2 NUMA cells, every thread kind pinned, a virtio disk on a qcow2
  *   volume of a dir pool with I/O limits, a user-mode virtio NIC, a pty serial): QEMU under its
@@ -10,7 +11,7 @@
  *   a domain without it does not do;
  * - autoport VNC with a password: a port nobody listens on (one is held by the test), the
  *   password only over QMP (never in argv, status.json or qemu.log);
- * - hugepages (root): the memory on the host's 2 MiB hugetlbfs, the pool grown for it and given
+ * - hugepages (root, local only): the memory on the host's 2 MiB hugetlbfs, the pool grown for it and given
  *   back at destroy.
  * (Networks with taps are in launch-builder-network.test.ts: they need a network namespace.)
  */
@@ -42,9 +43,12 @@ import { HostLock, StateStore } from '../../../../provider/executor/state';
 import { DirPoolStorage } from '../../../../provider/executor/storage';
 import { discoverHost } from '../../../../provider/host/host-discovery';
 import { LocalTransport } from '../../../../provider/host/local-transport';
+import { openTransport } from '../../../../provider/host/open-transport';
+import type { Transport } from '../../../../provider/host/transport';
 import { buildTestGuest, parseGuestReport, testGuestSkipReason, type TestGuest } from '../../../support/guest';
 import { missingBinaryReason, QEMU_IMG, QEMU_X86_64 } from '../../../support/qemu';
-import { describeIf, isRoot } from '../../../support/skip';
+import { describeIf, isRoot, missing } from '../../../support/skip';
+import { SSHD, startSshd, type TestSshd } from '../../../support/sshd';
 import { capture, CELL_MIB, consoleUntil, guestDomainXml, pidsWithUuid, procStatus, procThreads, until } from './launch-guest';
 
 const MiB = 1024 * 1024;
@@ -66,10 +70,13 @@ const bareXml = (name: string, uuid: string, extra = '', devices = '') => `<doma
   <devices>${devices}</devices>
 </domain>`;
 
-describeIf(skip)('the launch builder on the local transport', () => {
+const sshdSkip = missing({ binaries: [SSHD, 'ssh-keygen'] });
+
+for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh' ? sshdSkip : null))(`the launch builder over ${mode === 'local' ? 'the local transport' : 'SSH (real sshd on 127.0.0.1)'}`, () => {
+  let sshd: TestSshd | undefined;
   let root: string;
   let uri: string;
-  let t: LocalTransport;
+  let t: Transport;
   let h: DomainHost;
   let facts: HostFacts;
   let guest: TestGuest;
@@ -80,9 +87,14 @@ describeIf(skip)('the launch builder on the local transport', () => {
 
   beforeAll(async () => {
     guest = await buildTestGuest();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-lbl-'));
-    uri = `qemu:///embed?root=${root}`;
-    t = new LocalTransport(uri);
+    root = fs.mkdtempSync(path.join(os.tmpdir(), `vf-lb${mode[0]}-`));
+    if (mode === 'ssh') {
+      sshd = await startSshd();
+      uri = sshd.uri(`root=${root}`);
+    } else {
+      uri = `qemu:///embed?root=${root}`;
+    }
+    t = await openTransport(uri, { sshConfigFile: null, agentSocket: null });
     h = launchDomainHost(t, `${root}/run`);
     facts = await discoverHost(t);
     const store = new StateStore(t, root);
@@ -98,6 +110,8 @@ describeIf(skip)('the launch builder on the local transport', () => {
   afterAll(async () => {
     for (const u of uuids) for (const p of pidsWithUuid(u)) process.kill(p, 'SIGKILL');
     await lock?.release();
+    await t?.close();
+    await sshd?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
     if (capsDir) fs.rmSync(capsDir, { recursive: true, force: true });
   });
@@ -119,7 +133,7 @@ describeIf(skip)('the launch builder on the local transport', () => {
   }
 
   it('the test guest: sandboxed QEMU, pins in /proc, disk limits applied before cont, the guest report on the console; destroy leaves nothing', async () => {
-    const name = 'lbl-guest';
+    const name = `lb${mode[0]}-guest`;
     const uuid = randomUUID();
     const mac = '52:54:00:4c:01:07';
     const xml = guestDomainXml({
@@ -136,7 +150,7 @@ describeIf(skip)('the launch builder on the local transport', () => {
         <interface type='user'><mac address='${mac}'/><model type='virtio'/></interface>`,
     });
     const { parts, pid, paths, timings } = await launch(xml, { paused: true });
-    console.log(`local launch: ${JSON.stringify(timings)}`);
+    console.log(`${mode} launch: ${JSON.stringify(timings)}`);
     expect(parts.beforeCont).toEqual([
       {
         execute: 'block_set_io_throttle',
@@ -156,7 +170,7 @@ describeIf(skip)('the launch builder on the local transport', () => {
 
     const t0 = Date.now();
     const log = await consoleUntil(uri, name, () => resumeDomain(h, name));
-    console.log(`local: resume → guest report ${Date.now() - t0} ms`);
+    console.log(`${mode}: resume → guest report ${Date.now() - t0} ms`);
     const report = parseGuestReport(log);
     expect(report.errors).toEqual([]);
     expect([report.cpusOnline, report.nodesOnline, report.nodes.map((n) => n.cpulist).join(' ')]).toEqual(['0-1', '0-1', '0 1']);
