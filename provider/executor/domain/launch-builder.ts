@@ -65,7 +65,7 @@ import { readHostFirmwareDescriptors } from './host-firmware';
 import { hostdevsStep, hugepagesStep, nvramStep, privateFilesStep, tapsStep, type TapRequest } from './launch-host-steps';
 import type { LaunchHostStep, LaunchSpec, QmpCommand } from './launch-spec';
 import type { DomainRunPaths } from './run-paths';
-import type { DomainStatusRecord } from './status-record';
+import type { DisplayRecord, DomainStatusRecord } from './status-record';
 
 /** What a host allows virtform to change for a launch (host declarations; all off by default). */
 export interface LaunchHostPolicy {
@@ -164,6 +164,7 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     const fail = (what: string, e: unknown): LaunchBuildError => new LaunchBuildError(`${where}: ${what}: ${(e as Error).message ?? String(e)}`);
     const random = this.o.random ?? { uuid: randomUUID, bytes: randomBytes };
     const policy = this.o.policy ?? {};
+    if (!domain.uuid) throw new LaunchBuildError(`${where}: the definition has no <uuid>; launch a stored definition (the UUID identifies its QEMU process later)`);
     const def = structuredClone(domain);
 
     const arch = def.os?.type?.arch ?? facts.kernel.machine;
@@ -216,19 +217,19 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
         firmware,
         newUuid: random.uuid,
         launch: true,
-        validateWith: ctxFor(launchDomainId(def.uuid ?? '0')),
+        validateWith: ctxFor(launchDomainId(domain.uuid)),
       });
     } catch (e) {
       throw fail('the definition cannot run on this QEMU', e);
     }
-    const domainId = launchDomainId(def.uuid!);
+    const domainId = launchDomainId(domain.uuid);
 
     // Launch-time substitutions on the prepared copy.
-    const console = attachConsoleSocket(def, paths.consoleSocket);
+    const consoleDevice = attachConsoleSocket(def, paths.consoleSocket);
     const used = listeningTcpPorts(...[...(await t.readFiles(['/proc/net/tcp', '/proc/net/tcp6'])).values()].map((b) => b?.toString('utf8') ?? ''));
     const others = await this.otherRecords(bctx.paths, def.name);
     for (const p of recordedDisplayPorts(others)) used.add(p);
-    let displays;
+    let displays: DisplayRecord[];
     try {
       displays = assignDisplayPorts(def, used, String(config.vncListen ?? '127.0.0.1'));
     } catch (e) {
@@ -289,7 +290,7 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     return {
       argv,
       env,
-      ...(console ? { consoleSocket: paths.consoleSocket } : {}),
+      ...(consoleDevice ? { consoleSocket: paths.consoleSocket } : {}),
       beforeCont,
       hostSteps,
       ...rlimitsFor(def, devs.pci.length + devs.mdevs.length),

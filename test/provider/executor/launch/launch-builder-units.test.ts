@@ -34,8 +34,8 @@ import { makeFacts } from '../../../support/host-facts-builder';
 import { missingBinaryReason, QEMU_X86_64 } from '../../../support/qemu';
 import { describeIf } from '../../../support/skip';
 
-const dom = (devices: string, extra = '') =>
-  parseDomainXml(`<domain type='qemu'><name>d1</name><memory unit='MiB'>512</memory>${extra}<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}</devices></domain>`);
+const dom = (devices: string, extra = '', uuid = '<uuid>11111111-2222-4333-8444-555555555555</uuid>') =>
+  parseDomainXml(`<domain type='qemu'><name>d1</name>${uuid}<memory unit='MiB'>512</memory>${extra}<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}</devices></domain>`);
 
 describe('argvHostFromFacts', () => {
   it('maps node ids, hugetlbfs mounts (default size marked) and planned mounts, with the system page size', () => {
@@ -211,7 +211,6 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
       const hostContext = { hostLabel: 'fakehost', fs: fake };
       const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, hostContext });
       const domain: Domain = dom(`<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></source></hostdev>`);
-      domain.uuid = '11111111-2222-4333-8444-555555555555';
       const paths = domainRunPaths(`${root}/run`, 'd1');
       const parts = await builder.build(domain, { paths, facts: await discoverHost(t), hostLabel: 'localhost' });
       expect(parts.rlimits).toEqual({ memlockBytes: (512 * 1024 + 1024 * 1024) * 1024 });
@@ -234,7 +233,7 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
     }
   }, 60000);
 
-  it('names the domain, the interface and the fix when a network is not defined, or the interface type cannot be launched', async () => {
+  it('names the domain, the interface and the fix when a network is not defined, the interface type cannot be launched, or the UUID is missing', async () => {
     const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, store: { get: async (ref) => ({ ref, xml: null, owner: null }) } });
     const facts = await discoverHost(t);
     const paths = domainRunPaths(`${root}/run`, 'd1');
@@ -243,6 +242,9 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
     );
     await expect(builder.build(dom(`<interface type='direct'><source dev='eth0' mode='vepa'/></interface>`), { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
       "localhost: domain 'd1': cannot connect its interfaces: the interface at /domain/devices/interface[1] is type 'direct' (macvtap), which virtform cannot launch yet; use type 'network' or 'bridge'",
+    );
+    await expect(builder.build(dom('', '', ''), { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      "localhost: domain 'd1': the definition has no <uuid>; launch a stored definition (the UUID identifies its QEMU process later)",
     );
     const bare = await builder.build(dom(`<serial type='file'><source path='/tmp/d1.log'/></serial>`, '<memoryBacking><locked/></memoryBacking>'), { paths, facts, hostLabel: 'localhost' });
     expect(bare.consoleSocket).toBeUndefined();
