@@ -164,6 +164,25 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
     expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
   });
 
+  it('restarts a network that runs an older definition, and the domain on it, which gets its tap back', async () => {
+    const applied = path.join(root, 'run', 'applied', 'networks', 'hello.json');
+    const rec = JSON.parse(fs.readFileSync(applied, 'utf8')) as { definitionHash: string };
+    fs.writeFileSync(applied, JSON.stringify({ ...rec, definitionHash: `sha256:${'0'.repeat(64)}` }));
+    const oldDnsmasq = dnsmasqPid();
+    const [pid] = pidsWithUuid(storedUuid(root, 'hello'));
+    const a = await run('apply', '-c', uri, '--xml', stack, '--auto-approve');
+    expect([a.code, a.err]).toEqual([0, '']);
+    expect(a.out).toContain('  # network.hello will be updated in-place and restarted\n  ~ network "hello" {\n      ~ runtime.definition = "older definition" -> "current definition" # the network runs an older definition: apply restarts it\n    }\n');
+    expect(a.out).toContain('  # domain.hello will be updated in-place and restarted\n  ~ domain "hello" {\n      ~ dependency[network.hello] # network.hello restarts: the domain restarts to reconnect its interfaces\n    }\n');
+    const done = [...a.out.matchAll(/^(\S+): Modifications complete/gm)].map((m) => m[1]);
+    expect(done).toEqual(['network.hello', 'domain.hello']);
+    expect(dnsmasqPid()).not.toBe(oldDnsmasq);
+    expect(pidsWithUuid(storedUuid(root, 'hello'))).not.toEqual([pid]);
+    const bridge = links().find((l) => l.ifalias === 'virtform:network:hello')!;
+    expect(links().filter((l) => l.master === bridge.ifname).map((l) => l.ifalias)).toEqual(['virtform:tap:hello:0']);
+    expect((await run('plan', '-c', uri, '--xml', stack, '--detailed-exitcode')).code).toBe(0);
+  });
+
   it('refuses a second apply while another command holds the host lock, naming the holder', async () => {
     const t = await ns.transport();
     const lock = await HostLock.acquire(t, root, { command: 'virtform apply --xml hello', stack: 'hello', actor: { user: 'bob', clientHost: 'ws-7' } });
