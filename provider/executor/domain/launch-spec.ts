@@ -3,7 +3,9 @@
  * apply step, or a test) independently of how the QEMU argv was made. And `launchArgv`, the
  * pure step that completes the caller's argv with what the lifecycle owns.
  *
- * The lifecycle owns: `-daemonize`, `-pidfile <run>/NAME/pid` (the caller must not give them),
+ * The lifecycle owns: how QEMU is detached (launch.ts SPAWN_SCRIPT; the caller must not give
+ * `-daemonize`, which breaks libvirt's seccomp sandbox and thread contexts) and
+ * `-pidfile <run>/NAME/pid` (nor that),
  * and guarantees `-S` (start frozen: pin before any guest code runs), `-name guest=NAME,
  * debug-threads=on` (thread names in /proc), `-uuid UUID` (the PID-reuse guard) and the QMP
  * monitor on `<run>/NAME/qmp.sock` (server=on,wait=off). Each is added when the argv lacks it;
@@ -110,7 +112,13 @@ export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
   const args = spec.argv.slice(1);
   const opt = (name: string): number[] => args.flatMap((a, i) => (a === name || a === `-${name}` ? [i] : []));
   for (const own of ['-daemonize', '-pidfile']) {
-    if (opt(own).length) throw new LaunchSpecError(`argv has ${own}, which the launcher sets itself (${own === '-pidfile' ? paths.pidFile : 'QEMU must daemonize'}); remove it`);
+    if (opt(own).length) {
+      throw new LaunchSpecError(
+        own === '-pidfile'
+          ? `argv has -pidfile, which the launcher sets itself (${paths.pidFile}); remove it`
+          : 'argv has -daemonize; the launcher starts QEMU detached itself (QEMU forks to daemonize after its seccomp sandbox and thread contexts exist, which breaks both); remove it',
+      );
+    }
   }
   const extra: string[] = [];
 
@@ -165,7 +173,7 @@ export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
     }
   }
 
-  return [spec.argv[0], ...args, ...extra, '-daemonize', '-pidfile', paths.pidFile];
+  return [spec.argv[0], ...args, ...extra, '-pidfile', paths.pidFile];
 }
 
 /** sha256 (hex) of what a launch realises, when the caller gives no specHash. */

@@ -1,5 +1,5 @@
 /**
- * Launching a domain without a daemon: QEMU daemonizes, virtform pins it and leaves.
+ * Launching a domain without a daemon: QEMU is started detached (SPAWN_SCRIPT), virtform pins it and leaves.
  *
  * Steps (each named in errors as `launch: STEP`):
  *  1. check the spec and the run-dir layout (pure), then the pin plan against the CPUs online
@@ -7,10 +7,10 @@
  *  2. a previous run dir: refuse when its QEMU is alive, clean it up when it is not;
  *  3. create `<run>/NAME/`, write status.json (phase `starting`) before QEMU exists, as libvirt
  *     writes its early status, so that a crash of virtform here is visible to later commands;
- *  4. spawn QEMU with -S -daemonize -pidfile (QEMU returns once its monitor socket exists);
- *     a failure returns QEMU's stderr verbatim;
+ *  4. spawn QEMU detached with -S -pidfile (SPAWN_SCRIPT, not -daemonize) and wait for its QMP
+ *     greeting (QEMU has initialised); a QEMU that exits instead fails with its status and log;
  *  5. read the pidfile, check the process carries the UUID, record its start time;
- *  6. QMP handshake; query-status must be `prelaunch`; query-cpus-fast (vCPU threads),
+ *  6. query-status must be `prelaunch`; query-cpus-fast (vCPU threads),
  *     query-iothreads, /proc/PID/task (emulator threads);
  *  7. pin: cpuset cgroup where possible, affinity for every thread, read back and compare;
  *  8. status.json with threads, pins, cgroup; the `beforeCont` commands; `cont` (unless paused);
@@ -20,12 +20,15 @@
  * between, the next command finds phase `starting` and a QEMU in prelaunch, and kills it once
  * it is older than LAUNCH_DEADLINE_MS (see reconnect.ts).
  *
- * QEMU's stderr while starting is kept in `<run>/NAME/qemu.log` (warnings included); after
- * -daemonize QEMU sends its stderr to /dev/null.
+ * QEMU's stdout and stderr go to `<run>/NAME/qemu.log` for its whole life (warnings included),
+ * as libvirt keeps a domain log.
  */
+import { constants as osConstants } from 'os';
+import * as path from 'path';
 import { parseCpuList } from '../../../model/cpu-list';
 import { checkPinPlanOnline } from '../../../planner/pin-plan';
-import { QmpClient } from '../../qemu/qmp';
+import type { ExecResult } from '../../host/transport';
+import { QmpClient, QmpTimeoutError } from '../../qemu/qmp';
 import { probeCpusetMount, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
@@ -36,6 +39,51 @@ import { domainRunPaths, type DomainRunPaths } from './run-paths';
 import type { DomainStatusRecord } from './status-record';
 import { applyPins, pinRecord, PinApplyError } from './thread-pinning';
 
+/**
+ * Starts QEMU detached, as libvirt does (its own fork, setsid, exec), never with QEMU's
+ * `-daemonize`: QEMU 7.2 installs its seccomp filter and creates `thread-context` objects before
+ * it forks to daemonize, so with libvirt's `-sandbox ...,spawn=deny` it dies of SIGSYS and with a
+ * `prealloc-context` its preallocation waits forever for a thread the fork left behind.
+ *
+ * `sh -c SPAWN_SCRIPT sh LOG READY QEMU ARGS...`: QEMU runs in a new session with stdin from
+ * /dev/null and stdout/stderr appended to LOG (the domain's qemu.log, libvirt's domain log), in
+ * `/` (as a daemon). The script stays QEMU's parent until the launcher, having had QEMU's QMP
+ * greeting, creates READY: it then prints QEMU's pid and exits 0, and QEMU lives on reparented
+ * (no virtform process stays). READY.cancel instead makes it SIGKILL QEMU. If QEMU exits first, the script exits with QEMU's status
+ * (128+N for signal N) and prints LOG on stderr: the launch error carries QEMU's own message.
+ */
+export const SPAWN_SCRIPT = `
+log=$1; ready=$2; shift 2
+cd / || exit 125
+if command -v setsid >/dev/null 2>&1; then
+  setsid "$@" </dev/null >>"$log" 2>&1 &
+else
+  "$@" </dev/null >>"$log" 2>&1 &
+fi
+pid=$!
+while :; do
+  if [ -e "$ready" ]; then rm -f "$ready"; printf '%s\\n' "$pid"; exit 0; fi
+  [ -e "$ready.cancel" ] && kill -9 "$pid" 2>/dev/null
+  s=$(cat "/proc/$pid/stat" 2>/dev/null) || break
+  s=\${s##*) }
+  case $s in Z*|X*) break;; esac
+  sleep 0.02 2>/dev/null || sleep 1
+done
+wait "$pid"; st=$?
+cat "$log" >&2
+exit "$st"
+`;
+
+/** The file in the run dir whose creation tells SPAWN_SCRIPT that QEMU is up. */
+export const LAUNCH_READY_FILE = 'launch.ready';
+/** READY + this: the launch failed before QEMU was up; SPAWN_SCRIPT kills QEMU (SIGKILL) and ends. */
+const CANCEL_SUFFIX = '.cancel';
+
+/** `SIGKILL` for 9; the number when the name is unknown. */
+function signalName(n: number): string {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
 /** Steps 4-8 must finish within this time; a later command kills a QEMU left in prelaunch after it (plus a margin). */
 export const LAUNCH_DEADLINE_MS = 120_000;
 
@@ -44,7 +92,7 @@ export interface LaunchOptions {
   readonly cpuset?: CpusetMount;
   /** Per QMP command and for the greeting. Default 30000 ms. */
   readonly monitorTimeoutMs?: number;
-  /** For spawning QEMU (until -daemonize returns; memory preallocation happens here). Default and cap: LAUNCH_DEADLINE_MS. */
+  /** For starting QEMU, until its QMP greeting (memory preallocation happens here). Default and cap: LAUNCH_DEADLINE_MS. */
   readonly spawnTimeoutMs?: number;
 }
 
@@ -163,29 +211,59 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   let step = 'start QEMU';
   let pid: number | undefined;
   let qmp: QmpClient | undefined;
+  const readyFile = path.posix.join(paths.dir, LAUNCH_READY_FILE);
+  let spawnResult: ExecResult | Error | undefined;
+  let spawned: Promise<unknown> | undefined;
   try {
-    const r = await t.exec(argv, { timeoutMs: left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS), ...(spec.env ? { env: spec.env } : {}) });
-    const stderr = r.stderr.toString('utf8');
-    if (r.code !== 0) {
-      throw fail('SPAWN', step, `${binary} exited with ${r.code === null ? `signal ${r.signal}` : `status ${r.code}`}: ${stderr.trim() || '(no message on stderr)'}`);
+    const spawnBudget = left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS);
+    spawned = t
+      .exec(['sh', '-c', SPAWN_SCRIPT, 'sh', paths.logFile, readyFile, ...argv], { timeoutMs: spawnBudget + 5000, ...(spec.env ? { env: spec.env } : {}) })
+      .then(
+        (r) => (spawnResult = r),
+        (e: Error) => (spawnResult = e),
+      );
+    const spawnFailure = (r: ExecResult | Error): DomainError => {
+      if (r instanceof Error) return fail('SPAWN', step, r.message);
+      const stderr = r.stderr.toString('utf8').trim() || '(no message on stderr)';
+      const how = r.code === null ? `signal ${r.signal}` : r.code > 128 && r.code < 160 ? `signal ${signalName(r.code - 128)}` : `status ${r.code}`;
+      return fail('SPAWN', step, `${binary} exited with ${how}: ${stderr}`);
+    };
+
+    // QEMU greets on its monitor once it has initialised (memory allocated, devices created):
+    // that is the end of its start. Until then, watch for it exiting instead.
+    const spawnDeadline = Date.now() + spawnBudget;
+    while (qmp === undefined) {
+      if (spawnResult !== undefined) throw spawnFailure(spawnResult);
+      if (Date.now() > spawnDeadline) throw fail('TIMEOUT', step, `QEMU did not answer on its monitor ${paths.qmpSocket} within ${spawnBudget} ms`);
+      const stream = await t.connectUnix(paths.qmpSocket).catch(() => undefined);
+      if (stream === undefined) {
+        await Promise.race([spawned, new Promise((r) => setTimeout(r, 25))]);
+        continue;
+      }
+      qmp = await QmpClient.connect(stream, { label: `the QMP monitor ${paths.qmpSocket} on ${host}`, timeoutMs: Math.max(1, spawnDeadline - Date.now()) }).catch(
+        async (e: Error) => {
+          // The monitor closed before greeting: QEMU is exiting; its status and log say why.
+          await Promise.race([spawned, new Promise((r) => setTimeout(r, 5000))]);
+          if (spawnResult !== undefined) throw spawnFailure(spawnResult);
+          if (e instanceof QmpTimeoutError) throw fail('TIMEOUT', step, `QEMU did not greet on its monitor ${paths.qmpSocket} within ${spawnBudget} ms`);
+          throw fail('MONITOR', 'connect to the QMP monitor', e.message);
+        },
+      );
     }
-    if (stderr.trim() !== '') await t.writeFile(paths.logFile, stderr, 0o600).catch(() => undefined);
+    await t.writeFile(readyFile, '', 0o600);
+    await spawned;
+    if (spawnResult instanceof Error || spawnResult?.code !== 0) throw spawnFailure(spawnResult!);
     lap('spawn');
 
     step = 'read the pidfile';
     const { pidText = '', proc } = await readPidfileProcess(t, paths.pidFile);
-    if (!/^[1-9][0-9]*$/.test(pidText)) throw fail('SPAWN', step, `${paths.pidFile} holds '${pidText}' after QEMU daemonized, not a pid`);
+    if (!/^[1-9][0-9]*$/.test(pidText)) throw fail('SPAWN', step, `${paths.pidFile} holds '${pidText}' after QEMU started, not a pid`);
     pid = Number(pidText);
-    if (!proc) throw fail('SPAWN', step, `QEMU pid ${pid} exited right after daemonizing${stderr.trim() ? `; its stderr: ${stderr.trim()}` : ''}`);
+    if (!proc) throw fail('SPAWN', step, `QEMU pid ${pid} exited right after starting`);
     const mismatch = identityMismatch(proc, spec.uuid, null);
     if (mismatch) throw fail('SPAWN', step, `${mismatch}; ${paths.pidFile} does not name the QEMU just started`);
     record = { ...record, pid, pidStartTime: proc.startTime };
 
-    step = 'connect to the QMP monitor';
-    qmp = await QmpClient.connect(await t.connectUnix(paths.qmpSocket), {
-      label: `the QMP monitor ${paths.qmpSocket} on ${host}`,
-      timeoutMs: left(monitorTimeoutMs),
-    });
     const q = qmp;
     const exec = async <T>(command: string, args?: Record<string, unknown>): Promise<T> => {
       step = `QMP ${command}`;
@@ -223,6 +301,11 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     await writeStatus(h, record);
   } catch (e) {
     qmp?.destroy();
+    if (spawned !== undefined && spawnResult === undefined) {
+      // QEMU was never reported up: the spawn script still waits; have it kill QEMU and finish.
+      await t.writeFile(readyFile + CANCEL_SUFFIX, '', 0o600).catch(() => undefined);
+      await Promise.race([spawned, new Promise((r) => setTimeout(r, 10000))]);
+    }
     const err =
       e instanceof DomainError
         ? e
@@ -242,8 +325,8 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
 
 /**
  * Kills a half-started QEMU (SIGKILL at once: it ran no guest code, or only for moments) and
- * removes its cgroup and run dir. Without a pid yet (the spawn itself timed out while the
- * daemonized child lives on), the pidfile names it.
+ * removes its cgroup and run dir. Without a pid yet (the launch failed before QEMU greeted), the
+ * pidfile names it.
  */
 async function abortLaunch(h: DomainHost, paths: DomainRunPaths, knownPid: number | undefined, record: DomainStatusRecord, cpuset: CpusetMount): Promise<void> {
   const t = h.transport;

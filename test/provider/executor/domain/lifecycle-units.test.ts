@@ -38,7 +38,7 @@ const pins: PinPlan = {
 const spec = (argv: string[], extra: Partial<LaunchSpec> = {}): LaunchSpec => ({ name: 'db', uuid: UUID, argv, pins, ...extra });
 
 describe('launchArgv', () => {
-  it('adds -uuid, -name, -S, the QMP monitor, -daemonize and -pidfile to a bare argv', () => {
+  it('adds -uuid, -name, -S, the QMP monitor and -pidfile to a bare argv (no -daemonize: the launcher detaches QEMU itself)', () => {
     expect(launchArgv(spec(['/usr/bin/qemu-system-x86_64', '-m', '512']), paths)).toEqual([
       '/usr/bin/qemu-system-x86_64', '-m', '512',
       '-uuid', UUID,
@@ -46,7 +46,7 @@ describe('launchArgv', () => {
       '-S',
       '-chardev', 'socket,id=charmonitor,path=/run/virtform/db/qmp.sock,server=on,wait=off',
       '-mon', 'chardev=charmonitor,id=monitor,mode=control',
-      '-daemonize', '-pidfile', '/run/virtform/db/pid',
+      '-pidfile', '/run/virtform/db/pid',
     ]);
   });
 
@@ -60,7 +60,7 @@ describe('launchArgv', () => {
       '-mon', 'chardev=charmonitor,id=monitor,mode=control',
       '-no-shutdown',
     ];
-    expect(launchArgv(spec(built), paths)).toEqual([...built, '-daemonize', '-pidfile', '/run/virtform/db/pid']);
+    expect(launchArgv(spec(built), paths)).toEqual([...built, '-pidfile', '/run/virtform/db/pid']);
   });
 
   it('escapes commas in the guest name and accepts a console chardev on the consoleSocket', () => {
@@ -71,7 +71,10 @@ describe('launchArgv', () => {
   });
 
   it.each([
-    [['qemu', '-daemonize'], 'argv has -daemonize, which the launcher sets itself (QEMU must daemonize); remove it'],
+    [
+      ['qemu', '-daemonize'],
+      'argv has -daemonize; the launcher starts QEMU detached itself (QEMU forks to daemonize after its seccomp sandbox and thread contexts exist, which breaks both); remove it',
+    ],
     [['qemu', '-pidfile', '/x'], 'argv has -pidfile, which the launcher sets itself (/run/virtform/db/pid); remove it'],
     [['qemu', '-uuid', '00000000-0000-0000-0000-000000000001'], `argv has -uuid 00000000-0000-0000-0000-000000000001, but the domain's UUID is ${UUID}; they must agree (the UUID identifies the QEMU process later)`],
     [
