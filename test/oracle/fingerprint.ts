@@ -4,7 +4,7 @@
  * so that the two can be compared with one `toEqual`.
  *
  * The fingerprint holds (see docs/conformance.md "Oracle"):
- * - machine: the current machine type (`query-machines` is-current), `query-kvm`, and every
+ * - machine: the machine type (/machine's QOM type, described by `query-machines`), `query-kvm`, and every
  *   readable scalar property of /machine (smm, acpi, hpet, memory-backend...);
  * - pci: `query-pci`, the whole tree through bridges: bus/slot/function, vendor/device and
  *   subsystem ids, class, interrupt pin, qdev id, BAR sizes (addresses are the firmware's: the
@@ -18,7 +18,8 @@
  * - objects: every child of /objects (id → type and readable scalar properties);
  * - iothreads: `query-iothreads` ids;
  * - block: `query-block` and `query-named-block-nodes` (node names, drivers, files, read-only,
- *   cache modes, devices they back).
+ *   cache modes, devices they back);
+ * - balloon: `query-balloon` (the target libvirt sets before the guest runs).
  * Values that are host paths private to each manager (a domain's state folder, its UEFI
  * variable store, hugepage folder) are replaced by tokens given per side.
  */
@@ -30,9 +31,9 @@ export type QmpRunner = (requests: readonly QmpRequest[]) => Promise<QmpReply[]>
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
-/** QOM property types that are not values (children and links to other objects). */
+/** QOM properties read as values: all but children (a link reads as its target's path). */
 function isScalarType(type: string): boolean {
-  return !type.startsWith('child<') && !type.startsWith('link<');
+  return !type.startsWith('child<');
 }
 
 /** Properties that only give the runtime state of a running QEMU, or are write-only commands. */
@@ -60,6 +61,7 @@ export interface Fingerprint {
   readonly iothreads: Json;
   readonly block: Json;
   readonly blockNodes: Json;
+  readonly balloon: Json;
 }
 
 export interface FingerprintOptions {
@@ -149,11 +151,11 @@ export async function takeFingerprint(run: QmpRunner, opts: FingerprintOptions):
     { execute: 'qom-list', arguments: { path: '/machine' } },
     { execute: 'query-block' },
     { execute: 'query-named-block-nodes', arguments: { flat: true } },
+    { execute: 'query-balloon' },
   ];
   const r1 = await run(first);
-  const [machines, kvm, pci, cpusFast, hotCpus, memdev, memDevs, iothreads, periph, anon, objects, machineList, block, nodes] = r1;
+  const [machines, kvm, pci, cpusFast, hotCpus, memdev, memDevs, iothreads, periph, anon, objects, machineList, block, nodes, balloon] = r1;
 
-  const current = (must(machines, 'query-machines') as Obj[]).find((m) => m['is-current'] === true);
   const cpuList = must(cpusFast, 'query-cpus-fast') as Obj[];
   const children = (list: QmpReply, base: string): { path: string; name: string; type: string }[] =>
     ((must(list, `qom-list ${base}`) as unknown as QomProp[]) ?? [])
@@ -189,8 +191,13 @@ export async function takeFingerprint(run: QmpRunner, opts: FingerprintOptions):
   });
   const sortedKeys = (o: Obj | undefined): Obj => Object.fromEntries(Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+  // The machine type: /machine's QOM type is `<machine name>-machine`; query-machines describes it.
+  const machineType = String(props.get('/machine')?.type ?? '');
+  const current = (must(machines, 'query-machines') as Obj[]).find((m) => `${m.name}-machine` === machineType);
   const fp: Fingerprint = {
-    machine: current ? { name: current.name, alias: current.alias ?? null } : null,
+    machine: current
+      ? { name: current.name, alias: current.alias ?? null, cpuMax: current['cpu-max'], defaultCpuType: current['default-cpu-type'] ?? null, defaultRamId: current['default-ram-id'] ?? null }
+      : { type: machineType },
     kvm: value(kvm),
     machineProps: sortedKeys(props.get('/machine')),
     pci: pciTree(must(pci, 'query-pci')),
@@ -244,6 +251,7 @@ export async function takeFingerprint(run: QmpRunner, opts: FingerprintOptions):
         backingDepth: n.backing_file_depth,
       })),
     ),
+    balloon: value(balloon),
   };
   return tokenize(fp as unknown as Json, opts.pathTokens) as unknown as Fingerprint;
 }
@@ -275,4 +283,26 @@ export async function threadPlacement(pid: number, run: QmpRunner): Promise<Thre
       .map((c) => statusField(task(Number(c['thread-id'])), 'Cpus_allowed_list')),
     iothreads: Object.fromEntries((must(iothreads, 'query-iothreads') as Obj[]).map((t) => [String(t.id), statusField(task(Number(t['thread-id'])), 'Cpus_allowed_list')])),
   };
+}
+
+/**
+ * A command line in libvirt's `.args` layout, one entry per line, with what legitimately differs
+ * between the two managers made equal:
+ * - host paths private to each manager (their state folders, hugepage folders, UEFI variable
+ *   stores) become the same tokens (`pathTokens`, longest first);
+ * - a socket chardev's endpoint (`fd=N` or `path=...`) becomes `<socket>`: libvirt opens the
+ *   listening sockets itself and passes their fds, virtform lets QEMU listen on paths in the run
+ *   folder;
+ * - the `PATH=` environment line, which both inherit from whoever started them.
+ * Everything else must be the same, option for option and in order.
+ */
+export function normalizeCommandLine(args: string, pathTokens: readonly (readonly [string, string])[]): string[] {
+  const tokens = [...pathTokens].sort((a, b) => b[0].length - a[0].length);
+  let text = args;
+  for (const [prefix, token] of tokens) text = text.split(prefix).join(token);
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('PATH='))
+    .map((l) => l.replace(/ \\$/, ''))
+    .map((l) => (l.startsWith('-chardev socket,') ? l.replace(/,(fd=\d+|path=[^,]*)/, ',<socket>') : l));
 }

@@ -5,33 +5,35 @@
  * the daemonless lifecycle (provider/executor/domain launchDomain: -daemonize, QMP, pinning with
  * the planner's pin plan) → QMP over our own client → destroyDomain.
  *
- * What the executor's launch step will own and does not exist as product code yet is done here,
- * plainly: the per-domain master key file, the channel socket folder, the hugepage folder on the
+ * The disks' backing chains are read from their images first (provider/executor/storage
+ * disk-chain.ts), as libvirt does at start. What the executor's launch step will own and does
+ * not exist as product code yet is done here, plainly: the per-domain master key file, the channel socket folder, the hugepage folder on the
  * hugetlbfs mount and the UEFI variable store copied from its template.
  *
- * One deliberate difference from libvirt's command line: QEMU gets `-sandbox off` (qemu.conf
- * `seccomp_sandbox = 0`) instead of libvirt's `spawn=deny` filter, because the lifecycle
- * launches with `-daemonize` and QEMU 7.2 installs the seccomp filter before it forks to
- * daemonize: with `spawn=deny` it dies of SIGSYS. The sandbox is no guest hardware, so the
- * fingerprint is unaffected.
+ * The QMP commands libvirt sends before `cont` (balloon period and target, deleting the
+ * preallocation thread contexts) come from
+ * provider/qemu/argv/startup-actions.ts and run as the launch's `beforeCont`.
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseDomainXml, type Domain } from '../../model/domain/domain';
+import type { BackingStore } from '../../model/domain/devices/storage-source';
 import type { HostFacts } from '../../model/host-facts';
 import { planPins } from '../../planner/pin-plan';
 import { loadQemuCapsCached, type QemuCaps } from '../../provider/qemu/caps';
 import { prepareDomain } from '../../provider/qemu/prepare';
 import { loadFirmwareDescriptors, type FirmwareDescriptor } from '../../provider/qemu/defaults';
 import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
+import { startupQmpCommands } from '../../provider/qemu/argv/startup-actions';
 import type { ArgvContext } from '../../provider/qemu/argv/context';
 import { localProbeHost, readLocalArgvHost } from '../../provider/qemu/local-argv-host';
 import { QmpClient, QmpCommandError } from '../../provider/qemu/qmp';
 import { destroyDomain, launchDomain, type DomainHost, type LaunchResult } from '../../provider/executor/domain';
 import { LocalTransport } from '../../provider/host/local-transport';
 import { discoverHost } from '../../provider/host/host-discovery';
+import { detectDiskChains } from '../../provider/executor/storage/disk-chain';
 import type { QmpReply, QmpRequest } from '../support/libvirtd';
 
 /** Firmware descriptor folders in QEMU's order of importance (as libvirt reads them for root). */
@@ -65,8 +67,8 @@ export async function openVirtformHost(root: string, cacheDir: string): Promise<
 export interface VirtformDomain {
   readonly def: Domain;
   readonly launch: LaunchResult;
-  /** QEMU's command line as launched (launchArgv adds -daemonize and -pidfile). */
-  readonly argv: readonly string[];
+  /** The command line the argv builder made, in libvirt's `.args` layout (the launcher adds -pidfile). */
+  readonly argsFile: string;
   /** Path prefixes only this manager uses, each with the token the fingerprint shows instead. */
   readonly pathTokens: readonly (readonly [string, string])[];
   qmp(requests: readonly QmpRequest[]): Promise<QmpReply[]>;
@@ -82,7 +84,9 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
   const nvramDir = path.join(host.root, 'nvram');
   const channelDir = path.join(host.root, 'channel', name);
   const argvHost = readLocalArgvHost();
+  const detectedBackingStores = new Set<BackingStore>();
   const ctx: ArgvContext = {
+    detectedBackingStores,
     caps: host.caps,
     host: argvHost,
     paths: {
@@ -98,7 +102,6 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
     domainId: 1,
     fdPassing: 'none',
     hostEnv: {},
-    config: { seccompSandbox: 0 },
     secrets: { masterKey: randomBytes(32), iv: () => randomBytes(16), lookup: () => undefined },
   };
   prepareDomain(def, host.caps, {
@@ -108,6 +111,8 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
     launch: true,
     validateWith: ctx,
   });
+  // libvirt reads each image's backing chain when it starts a domain.
+  for (const bs of await detectDiskChains(host.domains.transport, def)) detectedBackingStores.add(bs);
   const cmd = buildQemuCommandLine(def, ctx);
 
   // What the executor's launch step prepares (see the header).
@@ -130,8 +135,8 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
     env: Object.fromEntries(cmd.env),
     pins,
     paused: true,
+    beforeCont: startupQmpCommands(def, host.caps, cmd.preallocThreadContexts),
   });
-  const argv = [cmd.binary, ...cmd.args];
   const removeFiles = (): void => {
     fs.rmSync(lib, { recursive: true, force: true });
     fs.rmSync(channelDir, { recursive: true, force: true });
@@ -141,9 +146,10 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
   return {
     def,
     launch,
-    argv,
+    argsFile: cmd.toArgsFile(),
     pathTokens: [
       [lib, '<domain-lib>'],
+      [runDir, '<run>'],
       [nvramDir, '<nvram>'],
       [channelDir, '<channels>'],
       ...hugeDirs.map((d) => [d, '<hugepages>'] as const),

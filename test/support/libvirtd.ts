@@ -209,6 +209,22 @@ export class Libvirtd {
   }
 
   /**
+   * The command line libvirt started the domain's QEMU with, from the last start in its log:
+   * libvirt's `.args` layout (environment lines, binary, one option per line, ` \` joined).
+   */
+  commandLine(name: string): string {
+    const lines = this.qemuLog(name).split('\n');
+    const start = lines.map((l, i) => (/: starting up libvirt version/.test(l) ? i : -1)).filter((i) => i >= 0).pop();
+    if (start === undefined) throw new Error(`no start of ${name} in its libvirt log`);
+    const out: string[] = [];
+    for (const l of lines.slice(start + 1)) {
+      out.push(l);
+      if (!l.endsWith(' \\')) break;
+    }
+    return out.join('\n') + '\n';
+  }
+
+  /**
    * Runs QMP commands on a domain's monitor through libvirt (`virsh qemu-monitor-command`), all
    * in one virsh run (virsh's own `;`-separated command list, one connection): one reply per
    * request, QMP errors included as `{error}` replies.
