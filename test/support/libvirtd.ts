@@ -11,8 +11,11 @@
  * libvirtd.conf, and no autostarted networks), /var/lib/libvirt, /var/cache/libvirt and
  * /var/log/libvirt, all under a temporary DIR: nothing of the machine's own libvirt setup is read
  * or changed. /run/libvirt is the real one, so `virsh -c qemu:///system` reaches the daemon as
- * usual (and a libvirtd that already serves it means the oracle cannot start its own: the test
- * skips). Mounts visible when the daemon starts (a hugetlbfs the test mounted) are visible to it.
+ * usual; when a libvirtd of the machine already serves /run/libvirt (a systemd host), the daemon
+ * gets a private DIR/run as its /run/libvirt too and is reached as
+ * `qemu+unix:///system?socket=DIR/run/libvirt-sock` (`uri`): the same system driver, the other
+ * daemon left alone. Mounts visible when the daemon starts (a hugetlbfs the test mounted) are
+ * visible to it.
  *
  * qemu.conf: QEMU runs as root with `security_driver = "none"` and no dynamic ownership (no
  * DAC relabelling of the test's images), `namespaces = []` (no private /dev per domain),
@@ -33,6 +36,12 @@ export const VIRSH = '/usr/bin/virsh';
 export const LIBVIRT_URI = 'qemu:///system';
 const RUN_DIR = '/run/libvirt';
 const SOCKET = path.join(RUN_DIR, 'libvirt-sock');
+
+/** Whether a libvirtd already answers on the machine's /run/libvirt. */
+function systemDaemonAnswers(): boolean {
+  if (!fs.existsSync(SOCKET)) return false;
+  return spawnSync(VIRSH, ['-c', LIBVIRT_URI, 'version'], { timeout: 20_000 }).status === 0;
+}
 /** The directories of the machine's libvirt that the private daemon gets its own copies of. */
 const PRIVATE_DIRS = { etc: '/etc/libvirt', lib: '/var/lib/libvirt', cache: '/var/cache/libvirt', log: '/var/log/libvirt' } as const;
 
@@ -41,10 +50,6 @@ export function libvirtdSkipReason(): string | null {
   if (!isRoot) return 'needs root (libvirtd runs QEMU as root in a private mount namespace)';
   for (const b of [LIBVIRTD, VIRSH, '/usr/bin/unshare']) {
     if (!fs.existsSync(b)) return `needs ${b} (Debian: apt-get install libvirt-daemon-system libvirt-clients util-linux)`;
-  }
-  if (fs.existsSync(SOCKET)) {
-    const r = spawnSync(VIRSH, ['-c', LIBVIRT_URI, 'version'], { timeout: 20_000, encoding: 'utf8' });
-    if (r.status === 0) return `a libvirtd already serves ${SOCKET}; the oracle starts its own (stop that one first)`;
   }
   return null;
 }
@@ -129,6 +134,10 @@ export class Libvirtd {
   private constructor(
     readonly dir: string,
     readonly pid: number,
+    /** The connection URI virsh uses: `qemu:///system`, or the private socket (see the header). */
+    readonly uri: string,
+    /** The daemon's /run/libvirt as seen from outside its namespace. */
+    readonly runDir: string,
     startMs: number,
     /** What existed before the daemon started: /run/libvirt, and the cgroup v1 hierarchies that had a `machine` cgroup. */
     private readonly before: { readonly runDirExisted: boolean; readonly machineCgroups: ReadonlySet<string> },
@@ -141,8 +150,9 @@ export class Libvirtd {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-libvirtd-'));
     fs.chmodSync(dir, 0o755);
     const runDirExisted = fs.existsSync(RUN_DIR);
+    const privateRun = systemDaemonAnswers();
     const cgroupsBefore = new Set(cgroupV1Mounts().filter((m) => fs.existsSync(path.join(m, 'machine'))));
-    for (const k of Object.keys(PRIVATE_DIRS)) fs.mkdirSync(path.join(dir, k), { mode: 0o755 });
+    for (const k of [...Object.keys(PRIVATE_DIRS), 'run']) fs.mkdirSync(path.join(dir, k), { mode: 0o755 });
     // The machine's /etc/libvirt (defaults, nwfilters, hooks), minus autostarted networks.
     fs.cpSync(PRIVATE_DIRS.etc, path.join(dir, 'etc'), { recursive: true });
     fs.rmSync(path.join(dir, 'etc', 'qemu', 'networks', 'autostart'), { recursive: true, force: true });
@@ -160,28 +170,31 @@ export class Libvirtd {
     const pidFile = path.join(dir, 'libvirtd.pid');
     // The script takes every path as a positional parameter: nothing is spliced into it.
     const script =
-      'set -e; d=$1; shift; ' +
+      'set -e; d=$1; own_run=$2; shift 2; ' +
       'mount --bind "$d/etc" /etc/libvirt; mount --bind "$d/lib" /var/lib/libvirt; ' +
       'mount --bind "$d/cache" /var/cache/libvirt; mount --bind "$d/log" /var/log/libvirt; ' +
+      'if [ "$own_run" = yes ]; then mkdir -p /run/libvirt; mount --bind "$d/run" /run/libvirt; fi; ' +
       'exec "$@"';
+    const runDir = privateRun ? path.join(dir, 'run') : RUN_DIR;
+    const uri = privateRun ? `qemu+unix:///system?socket=${path.join(runDir, 'libvirt-sock')}` : LIBVIRT_URI;
     const t0 = Date.now();
-    await run('/usr/bin/unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, LIBVIRTD, '--daemon', '--pid-file', pidFile]);
+    await run('/usr/bin/unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, privateRun ? 'yes' : 'no', LIBVIRTD, '--daemon', '--pid-file', pidFile]);
     const havePid = await waitFor(() => /^\d+\s*$/.test(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : ''), 20_000);
     if (!havePid) throw new Error(`libvirtd wrote no pidfile ${pidFile} within 20 s; its log: ${readLog(dir)}`);
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     const before = { runDirExisted, machineCgroups: cgroupsBefore };
     try {
-      await run(VIRSH, ['-c', LIBVIRT_URI, 'version'], 120_000);
+      await run(VIRSH, ['-c', uri, 'version'], 120_000);
     } catch (e) {
-      await new Libvirtd(dir, pid, 0, before).stop();
+      await new Libvirtd(dir, pid, uri, runDir, 0, before).stop();
       throw new Error(`virsh cannot reach the libvirtd just started (pid ${pid}): ${(e as Error).message}; its log: ${readLog(dir)}`);
     }
-    return new Libvirtd(dir, pid, Date.now() - t0, before);
+    return new Libvirtd(dir, pid, uri, runDir, Date.now() - t0, before);
   }
 
-  /** `virsh -c qemu:///system ARGS...`; stdout. */
+  /** `virsh -c URI ARGS...`; stdout. */
   async virsh(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-    return (await run(VIRSH, ['-q', '-c', LIBVIRT_URI, ...args], timeoutMs)).stdout;
+    return (await run(VIRSH, ['-q', '-c', this.uri, ...args], timeoutMs)).stdout;
   }
 
   /** Starts a transient domain from an XML file, paused (`virsh create --paused`). */
@@ -196,7 +209,7 @@ export class Libvirtd {
 
   /** The QEMU pid of a running domain (libvirt's pidfile in its run dir). */
   qemuPid(name: string): number {
-    return Number(fs.readFileSync(path.join(RUN_DIR, 'qemu', `${name}.pid`), 'utf8').trim());
+    return Number(fs.readFileSync(path.join(this.runDir, 'qemu', `${name}.pid`), 'utf8').trim());
   }
 
   /** The domain's QEMU log (command line and QEMU's stderr) under the private /var/log/libvirt. */
@@ -278,7 +291,7 @@ export class Libvirtd {
       }
     }
     for (const m of cgroupV1Mounts()) if (!this.before.machineCgroups.has(m)) removeCgroupTree(path.join(m, 'machine'));
-    if (!this.before.runDirExisted) fs.rmSync(RUN_DIR, { recursive: true, force: true });
+    if (this.runDir === RUN_DIR && !this.before.runDirExisted) fs.rmSync(RUN_DIR, { recursive: true, force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
