@@ -3,7 +3,9 @@
  * libvirt 9.0 (a private libvirtd, test/support/libvirtd.ts) and under virtform (argv pipeline
  * with this machine's caps and host facts, launched by the daemonless lifecycle:
  * test/oracle/virtform-side.ts), one after the other, and what each QEMU shows over QMP must be
- * the same (test/oracle/fingerprint.ts), as must the CPUs and memory nodes each thread may use.
+ * the same (test/oracle/fingerprint.ts), as must the CPUs and memory nodes each thread may use
+ * and the command line (normalised: normalizeCommandLine). Each domain's purpose is also checked
+ * on libvirt's side with exact values (FACTS). docs/conformance.md "Oracle" describes it all.
  *
  * The XMLs name their disk images as `@IMAGES@/FILE`; the test creates them (qemu-img) in a
  * temporary folder and substitutes its path. Hugepage-backed domains get 2 MiB pages the test
@@ -217,9 +219,8 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
     execFileSync('mount', ['-t', 'hugetlbfs', '-o', 'pagesize=2M', 'vf-oracle', hugeMount]);
     hugeMounted = true;
 
-    const started = Date.now();
     libvirtd = await Libvirtd.start({ hugetlbfsMounts: [hugeMount] });
-    timings['(setup)'] = { libvirtdStart: Date.now() - started };
+    timings['(setup)'] = { libvirtdStart: libvirtd.startMs };
     const vfStart = Date.now();
     vf = await openVirtformHost(makeVirtformRoot(), path.join(work, 'caps-cache'));
     timings['(setup)'].virtformCapsAndFacts = Date.now() - vfStart;

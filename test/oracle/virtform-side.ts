@@ -7,7 +7,8 @@
  *
  * The disks' backing chains are read from their images first (provider/executor/storage
  * disk-chain.ts), as libvirt does at start. What the executor's launch step will own and does
- * not exist as product code yet is done here, plainly: the per-domain master key file, the channel socket folder, the hugepage folder on the
+ * not exist as product code yet is done here, plainly: a VNC port for an auto-allocated display
+ * (the first free one from 5900, as libvirt allocates), the per-domain master key file, the channel socket folder, the hugepage folder on the
  * hugetlbfs mount and the UEFI variable store copied from its template.
  *
  * The QMP commands libvirt sends before `cont` (balloon period and target, deleting the
@@ -16,6 +17,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parseDomainXml, type Domain } from '../../model/domain/domain';
@@ -111,6 +113,13 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
     launch: true,
     validateWith: ctx,
   });
+  // libvirt allocates auto ports when it starts a domain: the first free one from 5900.
+  for (const g of def.devices?.graphics ?? []) {
+    if (g.type === 'vnc' && g.autoport === 'yes' && g.listens?.some((l) => l.type === 'address' || l.type === 'network')) {
+      g.port = await firstFreePort(5900);
+      g.autoport = 'no';
+    }
+  }
   // libvirt reads each image's backing chain when it starts a domain.
   for (const bs of await detectDiskChains(host.domains.transport, def)) detectedBackingStores.add(bs);
   const cmd = buildQemuCommandLine(def, ctx);
@@ -179,6 +188,19 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
       }
     },
   };
+}
+
+/** The first TCP port from `from` that can be bound on every IPv4 address. */
+async function firstFreePort(from: number): Promise<number> {
+  for (let port = from; port < 65536; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free TCP port from ${from}`);
 }
 
 /** A temporary state root for virtform's side of the oracle. */
