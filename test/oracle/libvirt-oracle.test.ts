@@ -192,7 +192,7 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
   let images = '';
   let hugeMount = '';
   let hugeMounted = false;
-  let hugepagesBefore: number | undefined;
+  let hugepagesAdded = false;
   let libvirtd: Libvirtd | undefined;
   let vf: VirtformHost | undefined;
   const timings: Record<string, Record<string, number>> = {};
@@ -208,9 +208,9 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
       execFileSync(QEMU_IMG, ['create', '-q', '-f', format, ...b, path.join(images, file), size]);
     }
 
-    hugepagesBefore = Number(fs.readFileSync(NR_HUGEPAGES, 'utf8').trim());
     const freeBefore = freeHugepages();
-    fs.writeFileSync(NR_HUGEPAGES, String(hugepagesBefore + HUGEPAGES));
+    fs.writeFileSync(NR_HUGEPAGES, String(Number(fs.readFileSync(NR_HUGEPAGES, 'utf8').trim()) + HUGEPAGES));
+    hugepagesAdded = true;
     if (freeHugepages() < freeBefore + HUGEPAGES) {
       throw new Error(`the kernel gave ${freeHugepages() - freeBefore} of the ${HUGEPAGES} 2 MiB hugepages asked for (memory too fragmented?)`);
     }
@@ -233,7 +233,8 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
       fs.rmSync(vf.root, { recursive: true, force: true });
     }
     if (hugeMounted) execFileSync('umount', [hugeMount]);
-    if (hugepagesBefore !== undefined) fs.writeFileSync(NR_HUGEPAGES, String(hugepagesBefore));
+    // Give back what was added (relative: the pool may have been changed by others meanwhile).
+    if (hugepagesAdded) fs.writeFileSync(NR_HUGEPAGES, String(Math.max(0, Number(fs.readFileSync(NR_HUGEPAGES, 'utf8').trim()) - HUGEPAGES)));
     if (work) fs.rmSync(work, { recursive: true, force: true });
     timings['(total)'] = { ms: Date.now() - t0 };
     // The run time of the oracle, per domain and step (docs/conformance.md quotes it).
