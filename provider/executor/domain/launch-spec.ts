@@ -203,6 +203,8 @@ export function launchArgv(spec: LaunchSpec, paths: DomainRunPaths): string[] {
  * - `setsid` puts QEMU in a session of its own (no controlling terminal, no SIGHUP when the SSH
  *   channel closes); it execs directly, because a fresh background child is never a process
  *   group leader, so `$!` is QEMU's pid (as is the pidfile's; prlimit also execs);
+ * - QEMU runs in `/`, as a daemon does (libvirt too): it never holds the caller's working folder
+ *   busy (every path virtform gives it is absolute);
  * - stdin is /dev/null, stdout and stderr are appended to `<run>/NAME/qemu.log` (mode 0600) for
  *   QEMU's whole life;
  * - it prints `listening` once the QMP socket exists, so that the launcher connects only then
@@ -219,7 +221,7 @@ export const DETACH_SCRIPT = `umask 077
 log=$1 go=$2 sock=$3 n=$4
 shift 4
 : >>"$log" || exit 125
-setsid "$@" </dev/null >>"$log" 2>&1 &
+(cd / && exec setsid "$@" </dev/null >>"$log" 2>&1) &
 c=$!
 i=0 l=
 while :; do

@@ -4,3 +4,4 @@ export * from './image-transfer';
 export * from './dir-pool-storage';
 export * from './iso9660-image';
 export * from './nocloud-seed';
+export * from './disk-chain';

@@ -8,6 +8,13 @@
 export class QemuCommandLine {
   readonly env: [string, string][] = [];
   readonly args: string[] = [];
+  /**
+   * Ids of the `thread-context` objects the command line creates only to preallocate guest
+   * memory on its host nodes (`prealloc-context`). Once QEMU has started they have served their
+   * purpose, and libvirt deletes them (`object-del`) before the guest runs: see
+   * startup-actions.ts.
+   */
+  readonly preallocThreadContexts: string[] = [];
 
   constructor(public binary: string) {}
 

@@ -7,6 +7,7 @@ import type { QemuCaps } from '../caps';
 import type { Sysinfo } from '../../../model/domain/sysinfo';
 import type { ArgvSecrets } from './secret-object';
 import type { ArgvStoragePools } from './storage/pool-volume';
+import type { BackingStore } from '../../../model/domain/devices/storage-source';
 
 /** A hugetlbfs mount usable for guest memory. */
 export interface HugetlbfsMount {
@@ -137,4 +138,10 @@ export interface ArgvContext {
   readonly secrets?: ArgvSecrets;
   /** Storage pools and their volumes, for `<disk type='volume'>` (see ./storage/pool-volume.ts). */
   readonly storagePools?: ArgvStoragePools;
+  /**
+   * The `<backingStore>` layers the launcher read from the disks' image files (provider/executor/
+   * storage/disk-chain.ts) rather than found in the XML: libvirt numbers their `-blockdev` nodes
+   * after all others (./storage/storage-ids.ts). Absent: every layer came from the XML.
+   */
+  readonly detectedBackingStores?: ReadonlySet<BackingStore>;
 }

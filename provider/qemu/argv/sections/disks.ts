@@ -301,7 +301,7 @@ function addSdDrive(cmd: QemuCommandLine, disk: Disk): void {
 }
 
 export function buildDisks(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
-  const ids = storageIds(def, state);
+  const ids = storageIds(def, state, ctx.detectedBackingStores);
   const boot = diskBootIndexes(def);
   addFloppyController(cmd, def, boot);
   for (const disk of libvirtDiskOrder(def.devices?.disks ?? [])) {

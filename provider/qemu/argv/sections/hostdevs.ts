@@ -145,7 +145,7 @@ function vhostScsiProps(def: Domain, h: Hostdev, ctx: ArgvContext): Record<strin
 }
 
 export function buildHostdevs(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, state: ArgvState): void {
-  const ids = storageIds(def, state);
+  const ids = storageIds(def, state, ctx.detectedBackingStores);
   // libvirt lists the VFs of hostdev interfaces first among the host devices.
   buildHostdevInterfaces(cmd, def);
   for (const h of def.devices?.hostdevs ?? []) {

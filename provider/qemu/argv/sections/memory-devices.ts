@@ -43,7 +43,10 @@ export function buildMemoryDevices(cmd: QemuCommandLine, def: Domain, ctx: ArgvC
       { id: `mem${alias}`, sizeKiB: sizes[i], targetNode: mem.target?.node ?? -1, device: mem, pathAlias: alias, force: true },
       state.notes.get(MEM_PREALLOC_NOTE) === true,
     );
-    if (backend.threadContext) cmd.addJson('-object', backend.threadContext);
+    if (backend.threadContext) {
+      cmd.addJson('-object', backend.threadContext);
+      cmd.preallocThreadContexts.push(String(backend.threadContext.id));
+    }
     cmd.addJson('-object', backend.props);
 
     const props: Record<string, unknown> = { driver };

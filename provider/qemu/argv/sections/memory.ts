@@ -23,7 +23,10 @@ export function buildMemory(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext,
   const ramId = defaultRamId(def, ctx);
   if (ramId !== undefined && numaCells(def).length === 0) {
     const backend = memoryBackend(def, ctx, { id: ramId, sizeKiB: mem.initialKiB, targetNode: -1, pathAlias: ramId, systemMemory: true });
-    if (backend.threadContext) cmd.addJson('-object', backend.threadContext);
+    if (backend.threadContext) {
+      cmd.addJson('-object', backend.threadContext);
+      cmd.preallocThreadContexts.push(String(backend.threadContext.id));
+    }
     cmd.addJson('-object', backend.props);
   }
   cmd.add('-overcommit', `mem-lock=${def.memoryBacking?.locked ? 'on' : 'off'}`);

@@ -97,7 +97,10 @@ export function buildNuma(cmd: QemuCommandLine, def: Domain, ctx: ArgvContext, s
   cells.forEach((cell, i) => {
     if (needBackend) {
       const b = backends[i];
-      if (b.threadContext) cmd.addJson('-object', b.threadContext);
+      if (b.threadContext) {
+        cmd.addJson('-object', b.threadContext);
+        cmd.preallocThreadContexts.push(String(b.threadContext.id));
+      }
       cmd.addJson('-object', b.props);
     }
     let v = `node,nodeid=${i}`;

@@ -6,6 +6,9 @@
  *   - disks from the LAST to the first; within a disk, its image chain from the top down (the
  *     top image, then each backing image); every disk takes a number, even an empty CD-ROM;
  *   - then SCSI host devices (not vhost-scsi), first to last, one number each;
+ *   - then, again from the last disk to the first, the backing images the launcher read from the
+ *     image files (`ArgvContext.detectedBackingStores`): libvirt numbers them when it determines
+ *     the disk chains, after everything the XML names;
  *   - fd sets (`<source fdgroup=...>`) are numbered from 0 in the same walk as the images.
  *
  * So the first disk of a domain has the highest numbers, and numbers are printed "counting down".
@@ -41,12 +44,17 @@ export function chainElements(disk: Disk): ChainElement[] {
   return out;
 }
 
+/** Whether `el` is a backing image read from the image files rather than named in the XML. */
+function isDetected(el: ChainElement, detected: ReadonlySet<BackingStore> | undefined): boolean {
+  return detected !== undefined && detected.has(el as BackingStore);
+}
+
 /** True for a SCSI hostdev that QEMU reaches through a `-blockdev` (not vhost-scsi). */
 export function isScsiBlockHostdev(h: Hostdev): boolean {
   return (h.mode ?? 'subsystem') === 'subsystem' && h.type === 'scsi';
 }
 
-function assign(def: Domain): StorageIds {
+function assign(def: Domain, detected: ReadonlySet<BackingStore> | undefined): StorageIds {
   const nodes = new Map<ChainElement, number>();
   const fdsets = new Map<ChainElement, number>();
   const hostdevs = new Map<Hostdev, number>();
@@ -57,6 +65,7 @@ function assign(def: Domain): StorageIds {
     // SD cards use a legacy -drive, which has no node names.
     if (disks[i].target?.bus === 'sd') continue;
     for (const el of chainElements(disks[i])) {
+      if (isDetected(el, detected)) continue;
       nodes.set(el, next++);
       if (el.source?.fdgroup !== undefined) fdsets.set(el, nextFdset++);
     }
@@ -64,14 +73,18 @@ function assign(def: Domain): StorageIds {
   for (const h of def.devices?.hostdevs ?? []) {
     if (isScsiBlockHostdev(h)) hostdevs.set(h, next++);
   }
+  for (let i = disks.length - 1; i >= 0 && detected !== undefined; i--) {
+    if (disks[i].target?.bus === 'sd') continue;
+    for (const el of chainElements(disks[i])) if (isDetected(el, detected)) nodes.set(el, next++);
+  }
   return { nodes, hostdevs, fdsets };
 }
 
 /** The numbering for `def`, computed on first use in a build and kept in `state`. */
-export function storageIds(def: Domain, state: ArgvState): StorageIds {
+export function storageIds(def: Domain, state: ArgvState, detected?: ReadonlySet<BackingStore>): StorageIds {
   let ids = state.notes.get(STORAGE_IDS_NOTE) as StorageIds | undefined;
   if (!ids) {
-    ids = assign(def);
+    ids = assign(def, detected);
     state.notes.set(STORAGE_IDS_NOTE, ids);
   }
   return ids;
