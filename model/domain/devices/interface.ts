@@ -22,7 +22,7 @@ import { Reconnect } from './reconnect';
 import { HostSourceAddress, UsbId } from './hostdev';
 import { VirtualPort } from './virtual-port';
 import { Bandwidth } from './bandwidth';
-import { Vlan } from './vlan';
+import { Vlan } from '../../network/vlan';
 import { NetIp, NetRoute } from './net-ip';
 import { Teaming } from './teaming';
 
