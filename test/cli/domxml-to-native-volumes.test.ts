@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIo } from '../../cli/main';
 import { capsToJson } from '../../provider/qemu/caps';
 import { FIXTURE_CAPS } from '../provider/qemu/argv/argv-fixture';
 import { describeUnless, missingBinaryReason, QEMU_IMG } from '../support/qemu';
+import { cliRunner } from '../support/run-cli';
 import { testApplySession } from '../support/test-apply-session';
 
 const POOL = (dir: string) => `<pool type='dir'>\n  <name>images</name>\n  <target>\n    <path>${dir}</path>\n  </target>\n</pool>\n`;
@@ -39,15 +39,7 @@ describeUnless(missingBinaryReason(QEMU_IMG))('virtform domxml-to-native qemu-ar
   let poolDir: string;
   let uri: string;
   let caps: string;
-  const applySession = testApplySession();
-
-  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
-    const code = await main(args, io);
-    return { code, out, err };
-  }
+  const run = cliRunner(testApplySession());
   const domainFile = (name: string, pool: string, volume: string): string => {
     const f = path.join(tmp, name);
     fs.writeFileSync(f, DOMAIN(pool, volume));
