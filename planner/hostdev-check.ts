@@ -16,7 +16,8 @@
  * - warnings: vfio-pci not loaded (apply loads it), a device without a safe reset method, a
  *   device on another host node than the domain's memory and vCPUs.
  */
-import { formatCpuset, parseCpuset } from '../model/domain/cpuset';
+import { formatCpuList } from '../model/cpu-list';
+import { parseCpuset } from '../model/domain/cpuset';
 import type { Domain } from '../model/domain/domain';
 import type { HostFacts, PciDeviceFacts, PciFacts } from '../model/host-facts';
 import { hostdevDemand, pciAddressXml, type HostdevDemand } from './hostdev-demand';
@@ -285,9 +286,9 @@ export function checkHostdevDemand(demand: HostdevDemand, pci: PciFacts, ledger:
         severity: 'warning',
         code: 'PCI_REMOTE_NODE',
         path: p.path,
-        problem: `host ${host}: ${p.address} is on host node${d.numaNode}, the domain's memory and vCPUs are bound to node${boundNodes.length > 1 ? 's ' : ''}${formatCpuset(boundNodes)}`,
+        problem: `host ${host}: ${p.address} is on host node${d.numaNode}, the domain's memory and vCPUs are bound to node${boundNodes.length > 1 ? 's ' : ''}${formatCpuList(boundNodes)}`,
         detail: 'its DMA and interrupts cross the node interconnect',
-        fix: `bind the domain to node${d.numaNode} (<numatune><memory mode='strict' nodeset='${d.numaNode}'/>${cpus.length ? `, vCPU pins within CPUs ${formatCpuset(cpus)}` : ''}), or pick a device on node${boundNodes.length > 1 ? 's ' : ''}${formatCpuset(boundNodes)}`,
+        fix: `bind the domain to node${d.numaNode} (<numatune><memory mode='strict' nodeset='${d.numaNode}'/>${cpus.length ? `, vCPU pins within CPUs ${formatCpuList(cpus)}` : ''}), or pick a device on node${boundNodes.length > 1 ? 's ' : ''}${formatCpuList(boundNodes)}`,
       });
     }
   }

@@ -18,7 +18,8 @@
  *
  * Sizes: every size here is KiB; page counts are pages.
  */
-import { parseCpuset, formatCpuset } from '../model/domain/cpuset';
+import { formatCpuList } from '../model/cpu-list';
+import { parseCpuset } from '../model/domain/cpuset';
 import type { Domain } from '../model/domain/domain';
 import { toCanonical } from '../model/domain/scaled-attr';
 import type { HostFacts } from '../model/host-facts';
@@ -65,7 +66,7 @@ export function pageSizeWord(sizeKiB: number): string {
 
 /** `node1` or `nodes 0-1`. */
 export function nodesWord(nodes: readonly number[]): string {
-  return nodes.length === 1 ? `node${nodes[0]}` : `nodes ${formatCpuset(nodes)}`;
+  return nodes.length === 1 ? `node${nodes[0]}` : `nodes ${formatCpuList(nodes)}`;
 }
 
 export function hugepageDemand(domain: Domain, facts: HostFacts, hostLabel = facts.hostname): HugepageDemand {
@@ -175,7 +176,7 @@ export function hugepageDemand(domain: Domain, facts: HostFacts, hostLabel = fac
             path: b.path,
             problem: `host ${hostLabel}: ${b.binding} names host ${nodesWord(unknown)}, which the host does not have (it has ${nodesWord(hostNodes)})`,
             detail: '',
-            fix: `use host nodes from ${formatCpuset(hostNodes)}`,
+            fix: `use host nodes from ${formatCpuList(hostNodes)}`,
           });
         }
         continue;

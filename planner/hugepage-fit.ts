@@ -19,7 +19,7 @@
  * growth on the failing nodes (most free memory first), as long as the nodes have the free
  * memory; otherwise the error says how much memory growing would take.
  */
-import { formatCpuset } from '../model/domain/cpuset';
+import { formatCpuList } from '../model/cpu-list';
 import type { Domain } from '../model/domain/domain';
 import type { HostFacts, HugepagePool } from '../model/host-facts';
 import { hugepageDemand, nodesWord, pageSizeWord, type HugepageDemand, type HugepageNeed } from './hugepage-demand';
@@ -317,6 +317,6 @@ function suggestFix(
       ? `grow node${v.union[0]}'s pool: echo ${(pool(v.union[0])?.total ?? 0) + v.deficit} > /sys/devices/system/node/node${v.union[0]}/hugepages/hugepages-${size}kB/nr_hugepages`
       : `grow the pools of ${nodesWord(v.union)} by ${v.deficit} pages in total (nodeN/hugepages/hugepages-${size}kB/nr_hugepages)`;
   fixes.push(`${grow} (virtform does it on apply when the host allows growPools)`);
-  if (!bound) fixes.push(`free pages held by other processes on ${v.union.length > 1 ? `nodes ${formatCpuset(v.union)}` : `node${v.union[0]}`}`);
+  if (!bound) fixes.push(`free pages held by other processes on ${v.union.length > 1 ? `nodes ${formatCpuList(v.union)}` : `node${v.union[0]}`}`);
   return fixes.join(', or ');
 }

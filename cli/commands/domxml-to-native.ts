@@ -3,10 +3,16 @@
  * virtform would start for a domain XML, in libvirt's `.args` layout (environment, binary, one
  * option per line).
  *
+ * -c is parsed like every other verb's (provider/host/uri.ts); without it, the embedded default
+ * `qemu:///embed?root=./.virtform`. The URI's state directory is where per-domain paths (monitor
+ * socket, private dir) point, and where `<disk type='volume'>` pools and volumes are read from
+ * (the stored definitions, as apply reads them; provider/executor/storage/volume-disk-pools.ts).
+ * Nothing is written there.
+ *
  * The QEMU capabilities come from `--caps` (libvirt's `<qemuCaps>` XML, or a virtform caps JSON)
  * or else from probing the domain's emulator on this machine (cached per binary). Host facts
- * (NUMA nodes, hugetlbfs mounts) are this machine's. Only local URIs are supported here: a remote
- * host's caps and facts come through its transport.
+ * (NUMA nodes, hugetlbfs mounts) are this machine's, so only local URIs (embed, system) are
+ * taken: a remote host's caps and facts would have to come through its transport.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,6 +29,10 @@ import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
 import type { ArgvContext } from '../../provider/qemu/argv/context';
 import { domainShortName } from '../../provider/qemu/argv/guest-memory';
 import { localProbeHost, readLocalArgvHost } from '../../provider/qemu/local-argv-host';
+import { StateStore } from '../../provider/executor/state/state-store';
+import { volumeDiskPools } from '../../provider/executor/storage/volume-disk-pools';
+import { openTransport } from '../../provider/host/open-transport';
+import { hostPaths, parseConnectionUri } from '../../provider/host/uri';
 
 interface DomxmlToNativeOpts {
   readonly connect?: string;
@@ -35,28 +45,17 @@ export interface LocalLayout {
   readonly run: string;
 }
 
-/** The default embedded root: `$XDG_DATA_HOME/virtform` (`~/.local/share/virtform`). */
-export function defaultEmbedRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'virtform');
-}
-
-/** Reads a local connection URI (`qemu:///embed?root=DIR`, `qemu:///system`). */
+/**
+ * The state and runtime directories of a local connection URI (undefined: the embedded default,
+ * `qemu:///embed?root=./.virtform`). A qemu+ssh URI is refused: see the header.
+ */
 export function localLayout(uri: string | undefined): LocalLayout {
-  if (uri === undefined) {
-    const root = defaultEmbedRoot();
-    return { root, run: path.join(root, 'run') };
+  const parsed = parseConnectionUri(uri);
+  if (parsed.kind === 'ssh') {
+    throw new VirtformError(`domxml-to-native reads this machine's QEMU and host facts; '${parsed.uri}' names a remote host (fix: run it on that host, or pass --caps FILE for an offline command line)`);
   }
-  if (uri === 'qemu:///system') return { root: '/var/lib/virtform', run: '/run/virtform' };
-  const m = /^qemu:\/\/\/embed\?(.*)$/.exec(uri);
-  if (m) {
-    const root = new URLSearchParams(m[1]).get('root');
-    if (!root) throw new VirtformError(`URI '${uri}' has no root (fix: qemu:///embed?root=/path/to/dir)`);
-    return { root: path.resolve(root), run: path.join(path.resolve(root), 'run') };
-  }
-  if (/^qemu\+ssh:\/\//.test(uri)) {
-    throw new VirtformError(`domxml-to-native reads this machine's QEMU and host facts; '${uri}' names a remote host (fix: run it on that host, or pass --caps FILE for an offline command line)`);
-  }
-  throw new VirtformError(`unsupported connection URI '${uri}' (fix: use qemu:///embed?root=DIR, qemu:///system or qemu+ssh://user@host/system)`);
+  const p = hostPaths(parsed);
+  return { root: p.stateDir, run: p.runDir };
 }
 
 /** Loads `--caps FILE`: libvirt's caps XML (with its .replies beside it) or virtform's caps JSON. */
@@ -79,6 +78,9 @@ function firmwareDirs(): string[] {
 export async function domxmlToQemuArgv(xml: string, file: string, opts: DomxmlToNativeOpts): Promise<string> {
   const layout = localLayout(opts.connect);
   const def = parseDomainXml(xml, file);
+  const storagePools = await storedVolumePools(def, opts.connect, layout.root).catch((e: Error) => {
+    throw new VirtformError(`${file}: ${e.message}`);
+  });
   let caps: QemuCaps;
   if (opts.caps !== undefined) {
     caps = await loadCapsFile(opts.caps);
@@ -114,6 +116,7 @@ export async function domxmlToQemuArgv(xml: string, file: string, opts: DomxmlTo
     hostEnv: {},
     config: {},
     secrets: { masterKey, iv: () => randomBytes(16), lookup: () => undefined },
+    ...(storagePools ? { storagePools } : {}),
   };
   prepareDomain(def, caps, {
     hostArch: os.arch() === 'x64' ? 'x86_64' : os.arch(),
@@ -123,6 +126,17 @@ export async function domxmlToQemuArgv(xml: string, file: string, opts: DomxmlTo
     newUuid: () => randomUuid(),
   });
   return buildQemuCommandLine(def, ctx).toArgsFile();
+}
+
+/** The stored pools and volumes behind the volume disks of `def`; the state is only read when there are some. */
+async function storedVolumePools(def: ReturnType<typeof parseDomainXml>, uri: string | undefined, stateDir: string): Promise<ArgvContext['storagePools']> {
+  if (!(def.devices?.disks ?? []).some((d) => d.type === 'volume')) return undefined;
+  const transport = await openTransport(uri);
+  try {
+    return await volumeDiskPools(def, new StateStore(transport, stateDir), { requireVolumes: true, stateDir });
+  } finally {
+    await transport.close();
+  }
 }
 
 function randomUuid(): string {
@@ -139,7 +153,7 @@ export function register(program: Command, io: CliIo): void {
     .description("print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line in libvirt's .args layout")
     .argument('<format>', "the native format; only 'qemu-argv'")
     .argument('<file>', 'the domain XML file')
-    .option('-c, --connect <uri>', 'connection URI (local: qemu:///embed?root=DIR, qemu:///system); default: the embedded URI')
+    .option('-c, --connect <uri>', 'connection URI, local: qemu:///embed?root=DIR or qemu:///system (default: qemu:///embed?root=./.virtform)')
     .option('--caps <file>', "QEMU capabilities to build for (libvirt's qemuCaps XML or a virtform caps JSON) instead of probing this machine's QEMU")
     .action(async (format: string, file: string, opts: DomxmlToNativeOpts) => {
       if (format !== 'qemu-argv') throw new VirtformError(`unsupported native format '${format}' (fix: use qemu-argv)`);

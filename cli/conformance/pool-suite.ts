@@ -5,31 +5,16 @@
  * and are listed as skipped.
  */
 import { parsePoolXml, validatePool, applyPoolDefaults, formatPoolXml } from '../../model/pool';
-import type { ConformanceSuite, SuiteCase } from './suite';
-import { roundTrip, errPathFor } from './round-trip';
-
-const IN = 'tests/storagepoolxml2xmlin';
-const OUT = 'tests/storagepoolxml2xmlout';
+import type { ConformanceSuite } from './suite';
+import { documentRoundTrip, xmlPairCases } from './round-trip';
 
 export const poolSuite: ConformanceSuite = {
   name: 'pool',
   description: 'storage pool XML round trip (libvirt storagepoolxml2xmltest): storagepoolxml2xmlin -> storagepoolxml2xmlout',
   implemented: true,
-  cases(corpus) {
-    const outs = new Set(corpus.list(OUT, '.xml'));
-    return corpus.list(IN, '.xml').map((f): SuiteCase => ({
-      name: f.replace(/\.xml$/, ''),
-      input: `${IN}/${f}`,
-      expect: 'output',
-      outputPath: `${OUT}/${f}`,
-      errorPath: errPathFor(`${IN}/${f}`),
-      ...(outs.has(f) ? {} : { skip: 'no expected output: an input of libvirt\'s storagepoolxml2argv test, not of the XML round trip' }),
-    }));
-  },
-  run(c, corpus) {
-    return roundTrip(() => {
-      const pool = parsePoolXml(corpus.read(c.input), c.input);
-      return { issues: validatePool(pool), format: () => formatPoolXml(applyPoolDefaults(pool)) };
-    });
-  },
+  cases: (corpus) =>
+    xmlPairCases(corpus, 'tests/storagepoolxml2xmlin', 'tests/storagepoolxml2xmlout', (_input, hasOutput) =>
+      hasOutput ? {} : { skip: "no expected output: an input of libvirt's storagepoolxml2argv test, not of the XML round trip" },
+    ),
+  run: documentRoundTrip({ parse: parsePoolXml, validate: validatePool, format: (pool) => formatPoolXml(applyPoolDefaults(pool)) }),
 };

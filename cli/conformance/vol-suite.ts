@@ -17,8 +17,8 @@
  */
 import { parseVolumeXml, validateVolume, applyVolumeDefaults, formatVolumeXml, type Volume } from '../../model/volume';
 import { parsePoolXml, applyPoolDefaults, VOLUME_DISK_FORMATS } from '../../model/pool';
-import type { ConformanceSuite, SuiteCase } from './suite';
-import { roundTrip, errPathFor } from './round-trip';
+import type { ConformanceSuite } from './suite';
+import { roundTrip, xmlPairCases } from './round-trip';
 
 const IN = 'tests/storagevolxml2xmlin';
 const OUT = 'tests/storagevolxml2xmlout';
@@ -37,30 +37,22 @@ export const volSuite: ConformanceSuite = {
   name: 'vol',
   description: 'storage volume XML round trip (libvirt storagevolxml2xmltest): storagevolxml2xmlin -> storagevolxml2xmlout, each with its pool',
   implemented: true,
-  cases(corpus) {
-    const outs = new Set(corpus.list(OUT, '.xml'));
-    return corpus.list(IN, '.xml').map((f): SuiteCase => {
-      const input = `${IN}/${f}`;
+  cases: (corpus) =>
+    xmlPairCases(corpus, IN, OUT, (input, hasOutput) => {
       let pool = 'pool-dir';
       let capacityOptional = false;
       try {
         const vol = parseVolumeXml(corpus.read(input), input);
         pool = pairPool(vol);
-        capacityOptional = vol.capacity === undefined && outs.has(f);
+        capacityOptional = vol.capacity === undefined && hasOutput;
       } catch {
         // The run reports the parse error; the pairing does not matter then.
       }
       return {
-        name: f.replace(/\.xml$/, ''),
-        input,
-        expect: 'output',
-        outputPath: `${OUT}/${f}`,
-        errorPath: errPathFor(input),
         params: { pool, ...(capacityOptional ? { capacity: 'optional' } : {}) },
-        ...(outs.has(f) ? {} : { skip: "no expected output: an input of libvirt's storagevolxml2argv test, not of the XML round trip" }),
+        ...(hasOutput ? {} : { skip: "no expected output: an input of libvirt's storagevolxml2argv test, not of the XML round trip" }),
       };
-    });
-  },
+    }),
   run(c, corpus) {
     return roundTrip(() => {
       const poolFile = `${POOLS}/${c.params?.pool ?? 'pool-dir'}.xml`;

@@ -1,4 +1,8 @@
-/** `<vlan>`: 802.1Q tags (networkcommon.rng). */
+/**
+ * `<vlan>`: 802.1Q tags (networkcommon.rng), of a network, a portgroup or a domain's `<interface>`
+ * (SR-IOV VFs, macvtap passthrough, Open vSwitch). Several tags, or `trunk='yes'`, make a trunk
+ * port; `nativeMode` marks the native VLAN.
+ */
 import type { Static } from '@sinclair/typebox';
 import * as X from '../schema';
 

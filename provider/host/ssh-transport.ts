@@ -637,25 +637,50 @@ export class SshTransport implements Transport {
     };
   }
 
+  /**
+   * A stream to the unix socket at socketPath on the host: a direct-streamlocal channel, or an
+   * exec'd relay where the server forbids those.
+   *
+   * The server's refusal cannot be read off the channel-open failure: OpenSSH answers every
+   * failed direct-streamlocal open with one reason and text (9.2: SSH_OPEN_CONNECT_FAILED "open
+   * failed"; older releases ADMINISTRATIVELY_PROHIBITED "open failed"), whether
+   * AllowStreamLocalForwarding/DisableForwarding forbid it or the socket is missing or dead —
+   * only its own log says "refused streamlocal port forward". So a failure is judged by what
+   * follows it: the relay connects only to a socket that exists and accepts, and then one more
+   * streamlocal open to that same, now proven socket tells the two apart. Only a failure there
+   * marks the connection as refusing streamlocal; a socket that was missing or not yet listening
+   * (a VM still starting) never does, even when it appears between the two tries.
+   */
   async connectUnix(socketPath: string): Promise<Duplex> {
     const conn = await this.connection();
-    if (!conn.streamlocalRefused) {
-      const r = await new Promise<{ ch?: ClientChannel; err?: Error & { reason?: number } }>((resolve) => {
-        try {
-          conn.client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => resolve(err ? { err } : { ch }));
-        } catch (e) {
-          resolve({ err: e as Error });
-        }
-      });
-      if (r.ch) return r.ch;
-      if (conn.closed) throw conn.lost(`opening unix socket ${socketPath}`, Date.now());
-      // OpenSSH answers "open failed" both when it refuses streamlocal and when the socket is
-      // missing or dead. The relay tells them apart: if it connects, the server refused.
-      const stream = await this.relay(socketPath);
-      conn.streamlocalRefused = true;
-      return stream;
+    if (conn.streamlocalRefused) return this.relay(socketPath);
+    const first = await this.streamlocal(conn, socketPath);
+    if (first.ch) return first.ch;
+    // Throws (and leaves streamlocal on) when the socket is missing or nothing listens on it.
+    const relayed = await this.relay(socketPath);
+    const second = await this.streamlocal(conn, socketPath);
+    if (second.ch) {
+      // The socket appeared after the first try: streamlocal works here. The relay's connection
+      // was made first; closing it hands a one-client server (QMP) over to the channel.
+      relayed.destroy();
+      return second.ch;
     }
-    return this.relay(socketPath);
+    conn.streamlocalRefused = true;
+    return relayed;
+  }
+
+  /** One direct-streamlocal open: the channel, or the failure (CONNECTION_LOST if the connection dropped). */
+  private async streamlocal(conn: SshConnection, socketPath: string): Promise<{ ch?: ClientChannel; err?: Error }> {
+    const startedAt = Date.now();
+    const r = await new Promise<{ ch?: ClientChannel; err?: Error }>((resolve) => {
+      try {
+        conn.client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => resolve(err ? { err } : { ch }));
+      } catch (e) {
+        resolve({ err: e as Error });
+      }
+    });
+    if (r.err && conn.closed) throw conn.lost(`opening unix socket ${socketPath}`, startedAt);
+    return r;
   }
 
   /** connectUnix through an exec'd relay (socat, python3 or nc.openbsd) when streamlocal is refused. */

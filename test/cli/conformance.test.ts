@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../cli/main';
 import { runConformance, SUITES, findSuite, Corpus, type ConformanceReport } from '../../cli/conformance';
+import { xmlPairCases } from '../../cli/conformance/round-trip';
 import { CORPUS_DIR, describeWithCorpus } from '../support/corpus-dir';
 
 function capture() {
@@ -127,6 +128,33 @@ vol      1       0       0        0        1
 
 4 passed, 2 failed
 `);
+  });
+
+  it('lists the round-trip cases of an xml2xml folder pair once for every suite (xmlPairCases)', () => {
+    const cases = xmlPairCases(new Corpus(corpus), 'tests/storagepoolxml2xmlin', 'tests/storagepoolxml2xmlout', (input, hasOutput) => (hasOutput ? {} : { skip: `no output for ${input}` }));
+    expect(cases).toEqual([
+      {
+        name: 'pool-argv-only',
+        input: 'tests/storagepoolxml2xmlin/pool-argv-only.xml',
+        expect: 'output',
+        outputPath: 'tests/storagepoolxml2xmlout/pool-argv-only.xml',
+        errorPath: 'tests/storagepoolxml2xmlin/pool-argv-only.err',
+        skip: 'no output for tests/storagepoolxml2xmlin/pool-argv-only.xml',
+      },
+      {
+        name: 'pool-dir',
+        input: 'tests/storagepoolxml2xmlin/pool-dir.xml',
+        expect: 'output',
+        outputPath: 'tests/storagepoolxml2xmlout/pool-dir.xml',
+        errorPath: 'tests/storagepoolxml2xmlin/pool-dir.err',
+      },
+    ]);
+    expect(findSuite('network')!.cases(new Corpus(corpus)).map((c) => [c.name, c.expect])).toEqual([
+      ['accepted', 'error'],
+      ['dup', 'error'],
+      ['ok', 'output'],
+      ['wrong', 'output'],
+    ]);
   });
 
   it('writes each produced document, and each error message, under the corpus path of the expected file', async () => {

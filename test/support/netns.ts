@@ -110,7 +110,8 @@ export async function startNetnsHost(tag: string): Promise<NetnsHost> {
       'UsePAM no',
       'StrictModes no',
       'AllowStreamLocalForwarding yes',
-      'AllowTcpForwarding no',
+      // OpenSSH admits direct-streamlocal opens only where local forwarding is permitted (see sshd.ts).
+      'AllowTcpForwarding local',
       'ListenAddress 127.0.0.1',
       'Port 22',
       `PidFile ${path.join(keys, 'sshd.pid')}`,

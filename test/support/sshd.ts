@@ -90,7 +90,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
       'UsePAM no',
       'StrictModes no', // the key files live under /tmp, which is world-writable
       `AllowStreamLocalForwarding ${opts.allowStreamLocal === false ? 'no' : 'yes'}`,
-      'AllowTcpForwarding no',
+      // OpenSSH (9.2) admits direct-streamlocal channel opens only where local forwarding is
+      // permitted at all: with AllowTcpForwarding no every unix socket open is "denied" even
+      // under AllowStreamLocalForwarding yes. `local` permits both; remote forwarding stays off.
+      (opts.extraConfig ?? []).some((l) => l.startsWith('AllowTcpForwarding')) ? '' : 'AllowTcpForwarding local',
       'MaxSessions 10',
       'SetEnv SHLVL=1',
       (opts.extraConfig ?? []).some((l) => l.startsWith('LogLevel')) ? '' : 'LogLevel ERROR',

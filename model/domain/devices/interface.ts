@@ -21,8 +21,8 @@ import { virtioOptions } from './virtio-options';
 import { Reconnect } from './reconnect';
 import { HostSourceAddress, UsbId } from './hostdev';
 import { VirtualPort } from './virtual-port';
-import { Bandwidth } from './bandwidth';
-import { Vlan } from './vlan';
+import { Bandwidth } from '../../network/bandwidth';
+import { Vlan } from '../../network/vlan';
 import { NetIp, NetRoute } from './net-ip';
 import { Teaming } from './teaming';
 

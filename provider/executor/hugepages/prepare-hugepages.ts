@@ -24,7 +24,7 @@
  * and frees them when they are released, which is reported as a note, not an error. It carries
  * on past failures and throws them together at the end, so a retry finds less to do.
  */
-import { formatCpuset } from '../../../model/domain/cpuset';
+import { formatCpuList } from '../../../model/cpu-list';
 import type { HugepageDemand } from '../../../planner/hugepage-demand';
 import { fitHugepageNeeds, type PoolGrowth } from '../../../planner/hugepage-fit';
 import { HugepageLedger, type HugepageClaim } from '../../../planner/hugepage-ledger';
@@ -178,7 +178,7 @@ export async function prepareHugepages(ctx: HostContext, req: HugepageRequest): 
     // Records: one per page size and node set.
     const groups = new Map<string, { sizeKiB: number; nodes: readonly number[] | null; pages: number }>();
     for (const n of needs) {
-      const key = `${n.sizeKiB}/${n.nodes === null ? '*' : formatCpuset(n.nodes)}`;
+      const key = `${n.sizeKiB}/${n.nodes === null ? '*' : formatCpuList(n.nodes)}`;
       const g = groups.get(key) ?? { sizeKiB: n.sizeKiB, nodes: n.nodes, pages: 0 };
       g.pages += n.pages;
       groups.set(key, g);

@@ -5,3 +5,4 @@ export * from './dir-pool-storage';
 export * from './iso9660-image';
 export * from './nocloud-seed';
 export * from './disk-chain';
+export * from './volume-disk-pools';

@@ -4,7 +4,8 @@
  * cell 0.
  */
 import type { Domain } from '../../../model/domain/domain';
-import { parseCpuset, formatCpuset } from '../../../model/domain/cpuset';
+import { formatCpuList } from '../../../model/cpu-list';
+import { parseCpuset } from '../../../model/domain/cpuset';
 import type { QemuCaps } from '../caps';
 import { findMachine, hasFlag } from '../caps';
 import { domainAccel, isX86 } from './machine';
@@ -77,5 +78,5 @@ export function applyNumaCpusDefault(def: Domain): void {
   for (let i = 0; i < max; i++) if (!used.has(i)) missing.push(i);
   if (!missing.length) return;
   const first = cells[0];
-  first.cpus = formatCpuset([...(first.cpus !== undefined ? parseCpuset(first.cpus) : []), ...missing].sort((a, b) => a - b));
+  first.cpus = formatCpuList([...(first.cpus !== undefined ? parseCpuset(first.cpus) : []), ...missing].sort((a, b) => a - b));
 }

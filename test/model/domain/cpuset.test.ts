@@ -1,4 +1,5 @@
-import { cpuset, formatCpuset, parseCpuset } from '../../../model/domain/cpuset';
+import { formatCpuList } from '../../../model/cpu-list';
+import { cpuset, parseCpuset } from '../../../model/domain/cpuset';
 
 describe('CPU sets', () => {
   it("parses ids, ranges and exclusions like libvirt's bitmaps", () => {
@@ -8,8 +9,8 @@ describe('CPU sets', () => {
   });
 
   it('prints the canonical form: ascending, runs collapsed', () => {
-    expect(formatCpuset([8, 0, 1, 3, 2])).toBe('0-3,8');
-    expect(formatCpuset([0, 1])).toBe('0-1');
+    expect(formatCpuList([8, 0, 1, 3, 2])).toBe('0-3,8');
+    expect(formatCpuList([0, 1])).toBe('0-1');
     expect(cpuset().parse('1-4,8-20,525')).toBe('1-4,8-20,525');
     expect(cpuset().parse('3,2,1')).toBe('1-3');
   });

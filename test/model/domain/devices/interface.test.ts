@@ -192,6 +192,13 @@ describe('interface XML', () => {
     );
     expect(() => net(`<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:zz:00:01'/></interface>`)).toThrow('/interface/mac/@address');
   });
+
+  it("shares <bandwidth> and <vlan> with networks (networkcommon.rng): rates are at least 1, tags at most 4095", () => {
+    expect(() => net(`<interface type='network'><source network='default'/><bandwidth><inbound average='0'/></bandwidth></interface>`)).toThrow(
+      "/interface/bandwidth/inbound/@average: attribute 'average' has value '0', which must be an unsigned integer in the range [1, 4294967295]",
+    );
+    expect(() => net(`<interface type='network'><source network='default'/><vlan><tag id='4096'/></vlan></interface>`)).toThrow("/interface/vlan/tag[1]/@id: attribute 'id' has value '4096', which must be an unsigned integer no greater than 4095");
+  });
 });
 
 describe('interface rules', () => {
