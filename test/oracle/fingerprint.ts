@@ -306,3 +306,18 @@ export function normalizeCommandLine(args: string, pathTokens: readonly (readonl
     .map((l) => l.replace(/ \\$/, ''))
     .map((l) => (l.startsWith('-chardev socket,') ? l.replace(/,(fd=\d+|path=[^,]*)/, ',<socket>') : l));
 }
+
+/**
+ * virtform's one designed difference on the command line: with no daemon to hand a pty to
+ * `virtform console`, the first pty serial port (or console) becomes a unix socket QEMU listens
+ * on (provider/executor/domain/console-socket.ts), where libvirt gives `-chardev pty`. This reads
+ * that one chardev (`args` in the `.args` layout) as the pty it stands for; it must occur exactly
+ * once, on `socketPath`, so nothing else can be hidden by it.
+ */
+export function consoleSocketAsPty(args: string, socketPath: string): string {
+  const escaped = socketPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const line = new RegExp(`^-chardev socket,id=([^,]+),path=${escaped},server=on,wait=off( \\\\)?$`, 'gm');
+  const found = args.match(line) ?? [];
+  if (found.length !== 1) throw new Error(`expected one console socket chardev on ${socketPath} in the command line, found ${found.length}`);
+  return args.replace(line, '-chardev pty,id=$1$2');
+}

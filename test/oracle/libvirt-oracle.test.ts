@@ -1,8 +1,8 @@
 /**
  * The oracle: each of the project's domain XMLs in test/oracle/domains is started paused under
- * libvirt 9.0 (a private libvirtd, test/support/libvirtd.ts) and under virtform (argv pipeline
- * with this machine's caps and host facts, launched by the daemonless lifecycle:
- * test/oracle/virtform-side.ts), one after the other, and what each QEMU shows over QMP must be
+ * libvirt 9.0 (a private libvirtd, test/support/libvirtd.ts) and under virtform (the production
+ * path of `virtform apply`: QemuLaunchBuilder with this machine's caps and host facts, launched by
+ * the daemonless lifecycle: test/oracle/virtform-side.ts), one after the other, and what each QEMU shows over QMP must be
  * the same (test/oracle/fingerprint.ts), as must the CPUs and memory nodes each thread may use
  * and the command line (normalised: normalizeCommandLine). Each domain's purpose is also checked
  * on libvirt's side with exact values (FACTS). docs/conformance.md "Oracle" describes it all.

@@ -1,66 +1,61 @@
 /**
- * The virtform half of the oracle: a domain XML → the QEMU command line virtform builds on this
- * machine (provider/qemu/prepare.ts in launch mode + provider/qemu/argv/build.ts, with this
- * machine's probed QEMU caps, its host facts and firmware descriptors) → started paused through
- * the daemonless lifecycle (provider/executor/domain launchDomain: -daemonize, QMP, pinning with
- * the planner's pin plan) → QMP over our own client → destroyDomain.
+ * The virtform half of the oracle: a domain XML → started paused exactly the way `virtform apply`
+ * starts a stored definition (provider/executor/apply/domain-executor.ts startDefinedDomain):
+ * the production launch builder (provider/executor/domain/launch-builder.ts QemuLaunchBuilder,
+ * with this machine's probed QEMU caps, its host facts and firmware descriptors) makes the
+ * command line, the disks' backing chains, libvirt's start-time QMP commands and the host steps
+ * (private files and master key, channel folder, UEFI variable store, hugepage folder, display
+ * ports); the daemonless lifecycle (launchDomain) runs them, pins the threads with the planner's
+ * pin plan and sends the start-time commands, without `cont` → QMP over our own client →
+ * destroyDomain, whose release hook gives back what the host steps took.
  *
- * The disks' backing chains are read from their images first (provider/executor/storage
- * disk-chain.ts), as libvirt does at start. What the executor's launch step will own and does
- * not exist as product code yet is done here, plainly: a VNC port for an auto-allocated display
- * (the first free one from 5900, as libvirt allocates), the per-domain master key file, the channel socket folder, the hugepage folder on the
- * hugetlbfs mount and the UEFI variable store copied from its template.
- *
- * The QMP commands libvirt sends before `cont` (balloon period and target, deleting the
- * preallocation thread contexts) come from
- * provider/qemu/argv/startup-actions.ts and run as the launch's `beforeCont`.
+ * Nothing of the launch is done here: this file only opens the host like `virtform apply` does
+ * for `qemu:///embed?root=ROOT`, and says which paths are virtform's own (pathTokens) and how its
+ * one designed command-line difference reads (the console socket: consoleSocketAsPty).
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parseDomainXml, type Domain } from '../../model/domain/domain';
-import type { BackingStore } from '../../model/domain/devices/storage-source';
 import type { HostFacts } from '../../model/host-facts';
-import { planPins } from '../../planner/pin-plan';
-import { loadQemuCapsCached, type QemuCaps } from '../../provider/qemu/caps';
-import { prepareDomain } from '../../provider/qemu/prepare';
-import { loadFirmwareDescriptors, type FirmwareDescriptor } from '../../provider/qemu/defaults';
-import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
-import { startupQmpCommands } from '../../provider/qemu/argv/startup-actions';
-import type { ArgvContext } from '../../provider/qemu/argv/context';
-import { localProbeHost, readLocalArgvHost } from '../../provider/qemu/local-argv-host';
-import { QmpClient, QmpCommandError } from '../../provider/qemu/qmp';
-import { destroyDomain, launchDomain, type DomainHost, type LaunchResult } from '../../provider/executor/domain';
-import { LocalTransport } from '../../provider/host/local-transport';
+import { startDefinedDomain } from '../../provider/executor/apply/domain-executor';
+import { destroyDomain, launchDomainHost, QemuLaunchBuilder, type DomainHost, type LaunchResult } from '../../provider/executor/domain';
 import { discoverHost } from '../../provider/host/host-discovery';
-import { detectDiskChains } from '../../provider/executor/storage/disk-chain';
+import { openTransport } from '../../provider/host/open-transport';
+import { hostPaths, parseConnectionUri } from '../../provider/host/uri';
+import { QemuCommandLine } from '../../provider/qemu/argv/command-line';
+import { QmpClient, QmpCommandError } from '../../provider/qemu/qmp';
 import type { QmpReply, QmpRequest } from '../support/libvirtd';
+import { consoleSocketAsPty } from './fingerprint';
 
-/** Firmware descriptor folders in QEMU's order of importance (as libvirt reads them for root). */
-export const FIRMWARE_DIRS = ['/etc/qemu/firmware', '/usr/share/qemu/firmware'];
+/** The QEMU the oracle's domains name (`<emulator>`). */
+const QEMU = '/usr/bin/qemu-system-x86_64';
 
 export interface VirtformHost {
-  readonly caps: QemuCaps;
   readonly facts: HostFacts;
-  readonly firmware: readonly FirmwareDescriptor[];
+  /** The lifecycle's host, with the release hook of the launch's host steps (as apply has it). */
   readonly domains: DomainHost;
-  /** State root of this run: lib/, nvram/, run/. */
+  readonly launcher: QemuLaunchBuilder;
+  /** State root of this run (`qemu:///embed?root=ROOT`): nvram/, run/. */
   readonly root: string;
   close(): Promise<void>;
 }
 
-/** This machine as virtform sees it: probed caps (cached under `cacheDir`), host facts, firmware. */
-export async function openVirtformHost(root: string, cacheDir: string): Promise<VirtformHost> {
-  const transport = new LocalTransport(`qemu:///embed?root=${root}`);
-  const caps = (await loadQemuCapsCached(localProbeHost(), '/usr/bin/qemu-system-x86_64', { cacheDir })).caps;
-  const facts = await discoverHost(transport);
+/**
+ * This machine as `virtform apply -c qemu:///embed?root=ROOT` opens it: transport, host paths,
+ * host facts, the lifecycle's host and the launch builder. The caps of the domains' QEMU are
+ * probed here (cached under `capsCacheDir`, per run) so that their time counts as setup.
+ */
+export async function openVirtformHost(root: string, capsCacheDir: string): Promise<VirtformHost> {
+  const uri = parseConnectionUri(`qemu:///embed?root=${root}`);
+  const paths = hostPaths(uri);
+  const transport = await openTransport(uri);
+  const launcher = new QemuLaunchBuilder({ transport, stateDir: paths.stateDir, capsCacheDir });
+  await launcher.caps(QEMU);
   return {
-    caps,
-    facts,
-    firmware: loadFirmwareDescriptors(FIRMWARE_DIRS),
-    domains: { transport, runDir: path.join(root, 'run') },
+    facts: await discoverHost(transport),
+    domains: launchDomainHost(transport, paths.runDir),
+    launcher,
     root,
     close: () => transport.close(),
   };
@@ -69,7 +64,10 @@ export async function openVirtformHost(root: string, cacheDir: string): Promise<
 export interface VirtformDomain {
   readonly def: Domain;
   readonly launch: LaunchResult;
-  /** The command line the argv builder made, in libvirt's `.args` layout (the launcher adds -pidfile). */
+  /**
+   * The command line the builder made, in libvirt's `.args` layout (the launcher adds -pidfile),
+   * with the console socket chardev read as the pty it replaces (consoleSocketAsPty).
+   */
   readonly argsFile: string;
   /** Path prefixes only this manager uses, each with the token the fingerprint shows instead. */
   readonly pathTokens: readonly (readonly [string, string])[];
@@ -77,91 +75,29 @@ export interface VirtformDomain {
   destroy(): Promise<void>;
 }
 
-/** Builds and starts `xml` paused; see the file header. */
+/** Starts `xml` paused as apply would start it as a stored definition; see the file header. */
 export async function startUnderVirtform(host: VirtformHost, xml: string, file: string): Promise<VirtformDomain> {
   const def = parseDomainXml(xml, file);
   const name = def.name;
-  const lib = path.join(host.root, 'lib', `domain-${name}`);
-  const runDir = path.join(host.domains.runDir, name);
-  const nvramDir = path.join(host.root, 'nvram');
-  const channelDir = path.join(host.root, 'channel', name);
-  const argvHost = readLocalArgvHost();
-  const detectedBackingStores = new Set<BackingStore>();
-  const ctx: ArgvContext = {
-    detectedBackingStores,
-    caps: host.caps,
-    host: argvHost,
-    paths: {
-      domainLibDir: lib,
-      channelTargetDir: channelDir,
-      hugepageSubdir: 'virtform',
-      memoryBackingDir: path.join(host.root, 'ram'),
-      nvramDir,
-      runDir,
-    },
-    monitor: { kind: 'socket', path: path.join(runDir, 'qmp.sock') },
-    launchEnv: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    domainId: 1,
-    fdPassing: 'none',
-    hostEnv: {},
-    secrets: { masterKey: randomBytes(32), iv: () => randomBytes(16), lookup: () => undefined },
-  };
-  prepareDomain(def, host.caps, {
-    hostArch: 'x86_64',
-    config: { nvramDir, channelTargetDir: path.join(host.root, 'channel'), libDir: path.join(host.root, 'lib') },
-    firmware: [...host.firmware],
-    launch: true,
-    validateWith: ctx,
-  });
-  // libvirt allocates auto ports when it starts a domain: the first free one from 5900.
-  for (const g of def.devices?.graphics ?? []) {
-    if (g.type === 'vnc' && g.autoport === 'yes' && g.listens?.some((l) => l.type === 'address' || l.type === 'network')) {
-      g.port = await firstFreePort(5900);
-      g.autoport = 'no';
-    }
-  }
-  // libvirt reads each image's backing chain when it starts a domain.
-  for (const bs of await detectDiskChains(host.domains.transport, def)) detectedBackingStores.add(bs);
-  const cmd = buildQemuCommandLine(def, ctx);
+  const { parts, launch } = await startDefinedDomain({ host: host.domains, launcher: host.launcher, facts: host.facts }, name, xml, { paused: true });
 
-  // What the executor's launch step prepares (see the header).
-  fs.mkdirSync(lib, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(lib, 'master-key.aes'), ctx.secrets!.masterKey, { mode: 0o600 });
-  fs.mkdirSync(channelDir, { recursive: true, mode: 0o755 });
-  const hugeDirs = argvHost.hugetlbfs.map((m) => path.join(m.path, 'virtform', `${ctx.domainId}-${name}`));
-  for (const d of hugeDirs) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-  const nvram = def.os?.nvram;
-  if (nvram?.path && nvram.template && !fs.existsSync(nvram.path)) {
-    fs.mkdirSync(path.dirname(nvram.path), { recursive: true });
-    fs.copyFileSync(nvram.template, nvram.path);
-  }
-
-  const pins = planPins(def, host.facts, host.domains.transport.hostLabel);
-  const launch = await launchDomain(host.domains, {
-    name,
-    uuid: def.uuid!,
-    argv: [cmd.binary, ...cmd.args],
-    env: Object.fromEntries(cmd.env),
-    pins,
-    paused: true,
-    beforeCont: startupQmpCommands(def, host.caps, cmd.preallocThreadContexts),
-  });
-  const removeFiles = (): void => {
-    fs.rmSync(lib, { recursive: true, force: true });
-    fs.rmSync(channelDir, { recursive: true, force: true });
-    for (const d of hugeDirs) fs.rmSync(d, { recursive: true, force: true });
-    if (nvram?.path) fs.rmSync(nvram.path, { force: true });
-  };
+  const cmd = new QemuCommandLine(parts.argv[0]);
+  for (const [k, v] of Object.entries(parts.env ?? {})) cmd.setEnv(k, v);
+  cmd.args.push(...parts.argv.slice(1));
+  const args = cmd.toArgsFile();
+  const runDir = launch.paths.dir;
   return {
     def,
     launch,
-    argsFile: cmd.toArgsFile(),
+    argsFile: parts.consoleSocket === undefined ? args : consoleSocketAsPty(args, parts.consoleSocket),
     pathTokens: [
-      [lib, '<domain-lib>'],
+      // The builder's ArgvPaths: the private dir and the channel folder under the run dir.
+      [`${runDir}/lib`, '<domain-lib>'],
+      [`${runDir}/channel`, '<channels>'],
       [runDir, '<run>'],
-      [nvramDir, '<nvram>'],
-      [channelDir, '<channels>'],
-      ...hugeDirs.map((d) => [d, '<hugepages>'] as const),
+      [path.join(host.root, 'nvram'), '<nvram>'],
+      // The hugepage folders the hugepage step made (`<mount>/virtform/ID-NAME`).
+      ...launch.record.hugepages.flatMap((h) => (h.memDir ? [[h.memDir, '<hugepages>'] as const] : [])),
     ],
     async qmp(requests) {
       const client = await QmpClient.connect(await host.domains.transport.connectUnix(launch.paths.qmpSocket), { label: `${name}'s QMP monitor` });
@@ -181,26 +117,9 @@ export async function startUnderVirtform(host: VirtformHost, xml: string, file: 
       }
     },
     async destroy() {
-      try {
-        await destroyDomain(host.domains, name);
-      } finally {
-        removeFiles();
-      }
+      await destroyDomain(host.domains, name);
     },
   };
-}
-
-/** The first TCP port from `from` that can be bound on every IPv4 address. */
-async function firstFreePort(from: number): Promise<number> {
-  for (let port = from; port < 65536; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free TCP port from ${from}`);
 }
 
 /** A temporary state root for virtform's side of the oracle. */

@@ -32,7 +32,7 @@ import { QmpClient } from '../../qemu/qmp';
 import { probeCpusetMount } from '../domain/cpuset-cgroup';
 import { readRunDir, writeStatus, type DomainHost } from '../domain/domain-host';
 import { DomainError } from '../domain/errors';
-import { launchDomain } from '../domain/launch';
+import { launchDomain, type LaunchResult } from '../domain/launch';
 import type { LaunchSpec } from '../domain/launch-spec';
 import { reconnectDomain } from '../domain/reconnect';
 import { domainRunPaths, type DomainRunPaths } from '../domain/run-paths';
@@ -121,24 +121,12 @@ export class DomainExecutor implements ApplyExecutor {
     }
   }
 
-  /** Removes a leftover run dir of a QEMU that is gone (destroy cleans up and is idempotent). */
   private async clearRunDir(name: string): Promise<void> {
-    const run = await readRunDir(this.o.host, name);
-    if (!run.dirExists) return;
-    await destroyDomain(this.o.host, name);
+    await clearLeftoverRunDir(this.o.host, name);
   }
 
   private async start(name: string, xml: string, ctx: ApplyStepContext): Promise<void> {
-    const domain = parseDomainXml(xml, `domain '${name}' (stored definition)`);
-    const uuid = domain.uuid;
-    if (uuid === undefined) throw new Error(`domain '${name}': the stored definition has no UUID`);
-    const h = this.o.host;
-    const pins = planPins(domain, this.o.facts, h.transport.hostLabel);
-    const paths = domainRunPaths(h.runDir, name);
-    const parts = await this.o.launcher.build(domain, { paths, facts: this.o.facts, hostLabel: h.transport.hostLabel });
-    await this.clearRunDir(name);
-    ctx.progress('launching QEMU');
-    await launchDomain(h, { ...parts, name, uuid, pins, specHash: definitionHash(xml) });
+    await startDefinedDomain(this.o, name, xml, { progress: (m) => ctx.progress(m) });
   }
 
   /** The stored definition (before a define: the one the running QEMU was started from), if readable. */
@@ -196,6 +184,39 @@ export class DomainExecutor implements ApplyExecutor {
       await q.close();
     }
   }
+}
+
+/** Removes a leftover run dir of a QEMU that is gone (destroy cleans up and is idempotent). */
+export async function clearLeftoverRunDir(h: DomainHost, name: string): Promise<void> {
+  const run = await readRunDir(h, name);
+  if (!run.dirExists) return;
+  await destroyDomain(h, name);
+}
+
+/**
+ * How apply starts a stored definition (`xml`, the text in the state store) on a host: the
+ * planner's pins, the launch parts from the builder, a leftover run dir of a QEMU that is gone
+ * cleared, then the lifecycle's launch with the definition's hash as the spec hash. `paused`
+ * starts it like `virsh start --paused` (launched, pinned, start-time commands sent, no `cont`).
+ * Used by DomainExecutor and by the libvirt oracle (test/oracle), which must test this path.
+ */
+export async function startDefinedDomain(
+  o: Pick<DomainExecutorOptions, 'host' | 'launcher' | 'facts'>,
+  name: string,
+  xml: string,
+  opts: { readonly paused?: boolean; readonly progress?: (message: string) => void } = {},
+): Promise<{ readonly parts: DomainLaunchParts; readonly launch: LaunchResult }> {
+  const domain = parseDomainXml(xml, `domain '${name}' (stored definition)`);
+  const uuid = domain.uuid;
+  if (uuid === undefined) throw new Error(`domain '${name}': the stored definition has no UUID`);
+  const h = o.host;
+  const pins = planPins(domain, o.facts, h.transport.hostLabel);
+  const paths = domainRunPaths(h.runDir, name);
+  const parts = await o.launcher.build(domain, { paths, facts: o.facts, hostLabel: h.transport.hostLabel });
+  await clearLeftoverRunDir(h, name);
+  opts.progress?.('launching QEMU');
+  const launch = await launchDomain(h, { ...parts, name, uuid, pins, specHash: definitionHash(xml), ...(opts.paused ? { paused: true } : {}) });
+  return { parts, launch };
 }
 
 /**

@@ -14,14 +14,20 @@
  *     free host ports (display-ports.ts); network/bridge interfaces get their tap's name
  *     (`<target dev>`, so the argv has `-netdev tap,ifname=...,script=no,downscript=no`);
  *     `<disk type='volume'>` resolves through the host's stored pools;
- *  4. buildQemuCommandLine with an ArgvContext of the host's real facts (argvHostFromFacts) and
+ *  4. the disks' backing chains, read from their images with `qemu-img info --backing-chain` on
+ *     the host (storage/disk-chain.ts), as libvirt does at every start: file and block disks,
+ *     and volume disks of local pools once their volume is resolved to its path; the layers
+ *     found go to the argv builder as `detectedBackingStores` (their nodes are numbered last);
+ *  5. buildQemuCommandLine with an ArgvContext of the host's real facts (argvHostFromFacts) and
  *     paths: QEMU's private dir `<run>/NAME/lib` (HOME, master key), channels under
  *     `<run>/NAME/channel`, file-backed memory under `<run>/NAME/ram`, NVRAM stores under
  *     `<stateDir>/nvram`, hugepage files under `<mount>/virtform/ID-NAME`, the QMP monitor on
  *     `<run>/NAME/qmp.sock`, `fdPassing: 'none'` (QEMU opens paths and taps itself);
- *  5. before `cont`: `set-action` (on_reboot=destroy), display passwords (`set_password`), disk
- *     I/O limits (`block_set_io_throttle`);
- *  6. host steps run by the launcher before QEMU starts (launch-host-steps.ts): private files,
+ *  6. before `cont`, libvirt's start-time QMP commands in libvirt's order (startupQmpCommands in
+ *     qemu/argv/startup-actions.ts): display passwords (`set_password`), the balloon's stats
+ *     period (`qom-set`) and target (`balloon`), disk I/O limits (`block_set_io_throttle`),
+ *     `set-action` (on_reboot=destroy), `object-del` of the preallocation thread contexts;
+ *  7. host steps run by the launcher before QEMU starts (launch-host-steps.ts): private files,
  *     UEFI variable store on first start, hugepages, VFIO devices (with `rlimits.memlockBytes`
  *     for QEMU), taps. Their release is `domainResourceReleaseHook`, which the DomainHost of
  *     every command must carry (`launchDomainHost`).
@@ -34,6 +40,8 @@ import { randomBytes, randomUUID } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 import type { Domain } from '../../../model/domain/domain';
+import type { Disk } from '../../../model/domain/devices/disk';
+import type { BackingStore } from '../../../model/domain/devices/storage-source';
 import type { HostFacts } from '../../../model/host-facts';
 import { MEMORY_UNLIMITED_KIB } from '../../../model/domain/memory';
 import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../model/network';
@@ -47,14 +55,14 @@ import { buildQemuCommandLine } from '../../qemu/argv/build';
 import type { ArgvContext, ArgvPaths } from '../../qemu/argv/context';
 import { domainShortName } from '../../qemu/argv/guest-memory';
 import { masterKeyPath } from '../../qemu/argv/sections/master-key';
-import { startupSetAction } from '../../qemu/argv/startup-actions';
-import { diskThrottleCommands } from '../../qemu/argv/storage/disk-throttle';
-import type { ArgvStoragePools, StorageVolumeInfo } from '../../qemu/argv/storage/pool-volume';
+import { startupQmpCommands } from '../../qemu/argv/startup-actions';
+import { resolveVolume, type ArgvStoragePools, type StorageVolumeInfo } from '../../qemu/argv/storage/pool-volume';
 import { argvHostFromFacts } from '../../qemu/argv-host-from-facts';
 import { loadQemuCapsCached, type QemuCaps } from '../../qemu/caps';
 import { prepareDomain } from '../../qemu/prepare';
 import type { HostContext } from '../host-context';
 import { tapName } from '../network/host-names';
+import { detectDiskChains } from '../storage/disk-chain';
 import { vfioMemlockLimit } from '../vfio/memlock';
 import type { DefinitionStore } from '../apply/definition-store';
 import type { DomainLaunchBuilder, DomainLaunchParts } from '../apply/domain-executor';
@@ -195,7 +203,7 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     const masterKey = random.bytes(32);
     const pools = await this.storagePools(def).catch((e) => Promise.reject(fail('cannot read the storage pools of its volume disks', e)));
     const config = { ...(this.o.qemuConfig ?? {}) };
-    const ctxFor = (id: number): ArgvContext => ({
+    const ctxFor = (id: number, detectedBackingStores?: ReadonlySet<BackingStore>): ArgvContext => ({
       caps,
       host,
       paths: argvPaths,
@@ -208,6 +216,7 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
       config,
       secrets: { masterKey, iv: () => random.bytes(16), lookup: () => undefined },
       storagePools: pools,
+      ...(detectedBackingStores ? { detectedBackingStores } : {}),
     });
 
     try {
@@ -237,20 +246,34 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     }
     const taps = await this.tapRequests(def).catch((e) => Promise.reject(fail('cannot connect its interfaces', e)));
 
+    // The backing chains of the disks the definition leaves open, read on the host. A volume that
+    // cannot be resolved is left to the argv builder, which names the pool or volume missing.
+    const volumeSource = (disk: Disk): { type: 'file' | 'block'; path: string } | undefined => {
+      if (!disk.source) return undefined;
+      try {
+        const r = resolveVolume(disk.source, { storagePools: pools });
+        if (r.type === 'file' && r.source.file !== undefined) return { type: 'file', path: r.source.file };
+        if (r.type === 'block' && r.source.dev !== undefined) return { type: 'block', path: r.source.dev };
+      } catch {
+        /* reported by buildQemuCommandLine */
+      }
+      return undefined;
+    };
+    const detected = await detectDiskChains(t, def, { volumeSource }).catch((e) => Promise.reject(fail('cannot read the backing chains of its disks', e)));
+
     let argv: string[];
     let env: Record<string, string>;
+    let preallocThreadContexts: string[];
     try {
-      const cmd = buildQemuCommandLine(def, ctxFor(domainId));
+      const cmd = buildQemuCommandLine(def, ctxFor(domainId, detected));
       argv = cmd.toArgv();
       env = Object.fromEntries(cmd.env);
+      preallocThreadContexts = cmd.preallocThreadContexts;
     } catch (e) {
       throw fail('cannot build the QEMU command line', e);
     }
 
-    const beforeCont: QmpCommand[] = [];
-    const action = startupSetAction(def, caps);
-    if (action) beforeCont.push({ execute: 'set-action', arguments: { ...action } });
-    beforeCont.push(...graphicsPasswordCommands(def), ...diskThrottleCommands(def));
+    const beforeCont: QmpCommand[] = startupQmpCommands(def, caps, { displayPasswords: graphicsPasswordCommands(def), preallocThreadContexts });
 
     const hostSteps: LaunchHostStep[] = [privateFilesStep([libDir, argvPaths.channelTargetDir, argvPaths.memoryBackingDir], masterKeyPath(libDir), masterKey)];
     const nvram = def.os?.nvram;

@@ -9,12 +9,15 @@
  * Only what the XML leaves open is read: a disk that states its chain (`<backingStore/>` or a
  * chain) keeps it, and only local file and block sources of formats that can have a backing
  * image (qcow2, qcow, qed, vmdk) are looked at; a raw image has no backing file and the command
- * line does not depend on it.
+ * line does not depend on it. A `<disk type='volume'>` is read when the caller can say which
+ * local file or block device its volume is (`DiskChainOptions.volumeSource`; libvirt, too, turns
+ * the volume into its path first and then reads the chain).
  *
  * One `qemu-img info --backing-chain` per such disk (argv, no shell; `-U`: an image another
  * process holds open can still be read).
  */
 import type { Domain } from '../../../model/domain/domain';
+import type { Disk } from '../../../model/domain/devices/disk';
 import type { BackingStore } from '../../../model/domain/devices/storage-source';
 import type { Transport } from '../../host/transport';
 import { StateError } from '../state/state-error';
@@ -69,18 +72,36 @@ export function backingStoreOf(chain: readonly ChainImage[], isBlockDevice: (pat
   return below;
 }
 
+export interface DiskChainOptions {
+  /** qemu-img to run instead of the one on PATH. */
+  readonly qemuImg?: string;
+  /**
+   * The local image a `<disk type='volume'>` stands for (its pool's volume path), or undefined
+   * when it is not a local file or block device (an iSCSI LUN reached directly) or cannot be
+   * resolved (the argv builder then names the problem). Without it, volume disks are skipped.
+   */
+  readonly volumeSource?: (disk: Disk) => { readonly type: 'file' | 'block'; readonly path: string } | undefined;
+}
+
+/** The local image a disk's top layer is, if its chain can be read from it. */
+function topImage(disk: Disk, opts: DiskChainOptions): string | undefined {
+  if (disk.type === 'file') return disk.source?.file;
+  if (disk.type === 'block') return disk.source?.dev;
+  if (disk.type === 'volume') return opts.volumeSource?.(disk)?.path;
+  return undefined;
+}
+
 /**
  * Fills in `backingStore` of every disk whose chain the XML leaves open (see the header), in
  * place, and returns the layers it added that name an image (give them to the argv builder as
  * `ArgvContext.detectedBackingStores`: libvirt numbers their nodes last). Throws StateError
  * naming the disk when an image cannot be read.
  */
-export async function detectDiskChains(t: Transport, def: Domain, opts: { readonly qemuImg?: string } = {}): Promise<Set<BackingStore>> {
+export async function detectDiskChains(t: Transport, def: Domain, opts: DiskChainOptions = {}): Promise<Set<BackingStore>> {
   const detected = new Set<BackingStore>();
   for (const disk of def.devices?.disks ?? []) {
     if (disk.backingStore !== undefined) continue;
-    if (disk.type !== 'file' && disk.type !== 'block') continue;
-    const path = disk.type === 'file' ? disk.source?.file : disk.source?.dev;
+    const path = topImage(disk, opts);
     const format = disk.driver?.type;
     if (path === undefined || format === undefined || !BACKING_CAPABLE_FORMATS.has(format)) continue;
     const what = `disk '${disk.target?.dev ?? path}' (${path})`;

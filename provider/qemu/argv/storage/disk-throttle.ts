@@ -11,6 +11,7 @@
  */
 import type { Domain } from '../../../../model/domain/domain';
 import type { Disk, IoTune } from '../../../../model/domain/devices/disk';
+import { isEmptyDisk } from '../sections/disks';
 
 export interface QmpCommand {
   readonly execute: string;
@@ -54,12 +55,16 @@ export function diskQomId(disk: Disk): string {
   return disk.target?.bus === 'virtio' ? `${alias}/virtio-backend` : alias;
 }
 
-/** One `block_set_io_throttle` per disk with limits, in domain order. */
+/**
+ * One `block_set_io_throttle` per disk with limits, in domain order. A drive without a medium (an
+ * empty CD-ROM) is left out, as libvirt does at start: QEMU refuses limits on a device with no
+ * medium ("has no medium"), which would fail the whole launch.
+ */
 export function diskThrottleCommands(def: Domain): QmpCommand[] {
   const out: QmpCommand[] = [];
   for (const disk of def.devices?.disks ?? []) {
     const t = disk.iotune;
-    if (!t || !hasIoLimits(t) || disk.type === 'vhostuser') continue;
+    if (!t || !hasIoLimits(t) || disk.type === 'vhostuser' || isEmptyDisk(disk)) continue;
     const args: Record<string, unknown> = { id: diskQomId(disk) };
     for (const [name, key] of FIELDS) args[name] = (t[key] as number | undefined) ?? 0;
     if (t.groupName !== undefined) args.group = t.groupName;

@@ -40,7 +40,7 @@ function lunOf(volume: string): number {
 }
 
 /** The storage a volume source stands for: its type, source and the login it needs. */
-export function resolveVolume(src: StorageSource, ctx: ArgvContext): { type: StorageType; source: StorageSource; auth?: Auth } {
+export function resolveVolume(src: StorageSource, ctx: Pick<ArgvContext, 'storagePools'>): { type: StorageType; source: StorageSource; auth?: Auth } {
   const poolName = src.pool ?? '';
   const volName = src.volume ?? '';
   const pools = ctx.storagePools;

@@ -151,7 +151,9 @@ for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh'
     });
     const { parts, pid, paths, timings } = await launch(xml, { paused: true });
     console.log(`${mode} launch: ${JSON.stringify(timings)}`);
+    // The default balloon's target (the whole memory), then the disk limits.
     expect(parts.beforeCont).toEqual([
+      { execute: 'balloon', arguments: { value: 2 * CELL_MIB * MiB } },
       {
         execute: 'block_set_io_throttle',
         arguments: { id: 'virtio-disk0/virtio-backend', bps: 10485760, bps_rd: 0, bps_wr: 0, iops: 0, iops_rd: 400, iops_wr: 0, bps_max: 0, bps_rd_max: 0, bps_wr_max: 0, iops_max: 0, iops_rd_max: 0, iops_wr_max: 0, iops_size: 0 },
@@ -189,8 +191,12 @@ for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh'
   it('on_reboot=destroy: set-action before cont turns a reset into a shutdown (status then reaps it); a domain without it just resets', async () => {
     const off = await launch(bareXml('lbl-reboot-off', randomUUID(), '<on_reboot>destroy</on_reboot>'));
     const keep = await launch(bareXml('lbl-reboot-keep', randomUUID()));
-    expect(off.parts.beforeCont).toEqual([{ execute: 'set-action', arguments: { reboot: 'shutdown' } }]);
-    expect(keep.parts.beforeCont).toEqual([]);
+    // Both set the default balloon's target (the whole 64 MiB); the reboot action comes after it.
+    expect(off.parts.beforeCont).toEqual([
+      { execute: 'balloon', arguments: { value: 64 * MiB } },
+      { execute: 'set-action', arguments: { reboot: 'shutdown' } },
+    ]);
+    expect(keep.parts.beforeCont).toEqual([{ execute: 'balloon', arguments: { value: 64 * MiB } }]);
     // QEMU 7.2 has set-action, so the builder does not fall back to -no-reboot.
     expect(off.parts.argv).not.toContain('-no-reboot');
 
@@ -265,7 +271,10 @@ for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh'
       const { parts, record, pid, paths } = await launch(bareXml('lbl-vnc', randomUUID(), '', `<graphics type='vnc' autoport='yes' passwd='${secret}'/>`));
       expect(parts.displays).toEqual([{ type: 'vnc', address: '127.0.0.1', port: expected, autoport: true }]);
       expect(parts.argv[parts.argv.indexOf('-vnc') + 1]).toBe(`127.0.0.1:${expected - 5900},password=on,audiodev=audio1`);
-      expect(parts.beforeCont).toEqual([{ execute: 'set_password', arguments: { protocol: 'vnc', password: secret } }]);
+      expect(parts.beforeCont).toEqual([
+        { execute: 'set_password', arguments: { protocol: 'vnc', password: secret } },
+        { execute: 'balloon', arguments: { value: 64 * MiB } },
+      ]);
       expect(record.displays).toEqual(parts.displays);
 
       const vnc = (await qmp('lbl-vnc', { execute: 'query-vnc' })).return as { enabled: boolean; host: string; service: string; auth: string };

@@ -132,7 +132,8 @@ describeIf(skip)('the launch builder over SSH into a network namespace: the test
     expect(after('-blockdev').map((x) => JSON.parse(x).filename).filter(Boolean)).toEqual([`${root}/images/vda.qcow2`]);
     expect(parts.consoleSocket).toBe(paths.consoleSocket);
     expect(parts.hostSteps!.map((s) => s.name)).toEqual(['write the private files', 'create taps']);
-    expect(parts.beforeCont).toEqual([]);
+    // The default balloon's target: the whole memory (2 cells of CELL_MIB).
+    expect(parts.beforeCont).toEqual([{ execute: 'balloon', arguments: { value: 2 * CELL_MIB * 1024 * 1024 } }]);
     expect(parts.env).toEqual({
       LC_ALL: 'C',
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

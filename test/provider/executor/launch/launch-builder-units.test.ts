@@ -1,9 +1,12 @@
 /**
  * The parts of the launch path that need no guest: HostFacts → ArgvHost, the console socket
- * substitution, display ports and passwords, firmware descriptors read through a Transport, and
- * the builder's host steps for a VFIO device and a network that is not running, against the
- * fake sysfs (this machine has no IOMMU) and the real argv pipeline with this machine's QEMU caps.
+ * substitution, display ports and passwords, firmware descriptors read through a Transport, the
+ * builder's host steps for a VFIO device and a network that is not running, against the fake
+ * sysfs (this machine has no IOMMU) and the real argv pipeline with this machine's QEMU caps; and
+ * the builder's start-time QMP commands and the disk backing chains it reads from real qcow2
+ * overlays (qemu-img), for a file disk and a volume disk of a dir pool.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,7 +34,7 @@ import { argvHostFromFacts } from '../../../../provider/qemu/argv-host-from-fact
 import { chooseFirmwareDescriptorFiles, loadFirmwareDescriptors } from '../../../../provider/qemu/defaults/firmware-descriptor';
 import { FakeSysfs } from '../../../support/fake-sysfs';
 import { makeFacts } from '../../../support/host-facts-builder';
-import { missingBinaryReason, QEMU_X86_64 } from '../../../support/qemu';
+import { missingBinaryReason, QEMU_IMG, QEMU_X86_64 } from '../../../support/qemu';
 import { describeIf } from '../../../support/skip';
 
 const dom = (devices: string, extra = '', uuid = '<uuid>11111111-2222-4333-8444-555555555555</uuid>') =>
@@ -251,5 +254,115 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
     // <locked/> makes QEMU mlock the guest's RAM: no limit (no hard_limit given).
     expect(bare.rlimits).toEqual({ memlockBytes: 'unlimited' });
     expect(bare.lifecycle).toEqual({ onPoweroff: 'destroy', onCrash: 'destroy' });
+  }, 60000);
+});
+
+describeIf(missingBinaryReason(QEMU_X86_64) ?? missingBinaryReason(QEMU_IMG) ?? null)('the builder: start-time QMP commands and disk backing chains', () => {
+  let root: string;
+  let images: string;
+  let t: LocalTransport;
+  let capsDir: string;
+  const poolXml = () => `<pool type='dir'><name>images</name><target><path>${images}</path></target></pool>`;
+  const img = (file: string, backing?: string) =>
+    execFileSync(QEMU_IMG, ['create', '-q', '-f', 'qcow2', ...(backing ? ['-b', path.join(images, backing), '-F', 'qcow2'] : []), path.join(images, file), '16M']);
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-lbc-'));
+    images = path.join(root, 'images');
+    fs.mkdirSync(images);
+    capsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-caps-'));
+    t = new LocalTransport(`qemu:///embed?root=${root}`);
+    // vda: top.qcow2 over base.qcow2; vdb: the pool volume vol-top.qcow2 over vol-base.qcow2; vdc: a qcow2 with no backing file.
+    img('base.qcow2');
+    img('top.qcow2', 'base.qcow2');
+    img('vol-base.qcow2');
+    img('vol-top.qcow2', 'vol-base.qcow2');
+    img('alone.qcow2');
+  });
+  afterAll(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(capsDir, { recursive: true, force: true });
+  });
+  const builder = () =>
+    new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, store: { get: async (ref) => ({ ref, xml: ref.kind === 'pool' && ref.name === 'images' ? poolXml() : null, owner: null }) } });
+  const xml = (devices: string, extra = '') => `<domain type='qemu'>
+  <name>d2</name>
+  <uuid>22222222-3333-4444-8555-666666666666</uuid>
+  <memory unit='MiB'>512</memory>
+  <currentMemory unit='MiB'>384</currentMemory>
+  ${extra}
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>${devices}</devices>
+</domain>`;
+  const blockdevs = (argv: readonly string[]) => argv.filter((_, i) => argv[i - 1] === '-blockdev').map((x) => JSON.parse(x) as Record<string, unknown>);
+
+  it("sends libvirt's start-time commands before cont, in libvirt's order: password, balloon period and target, disk limits, reboot action, thread contexts deleted", async () => {
+    const domain = parseDomainXml(
+      xml(
+        `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${images}/alone.qcow2'/><target dev='vda' bus='virtio'/>
+           <iotune><total_bytes_sec>1048576</total_bytes_sec><write_iops_sec>50</write_iops_sec></iotune></disk>
+         <graphics type='vnc' autoport='yes' passwd='s3cret'/>
+         <memballoon model='virtio'><stats period='10'/></memballoon>`,
+        `<memoryBacking><allocation mode='immediate'/></memoryBacking>
+  <numatune><memory mode='strict' nodeset='0'/></numatune>
+  <on_reboot>destroy</on_reboot>`,
+      ),
+    );
+    const facts = await discoverHost(t);
+    const parts = await builder().build(domain, { paths: domainRunPaths(`${root}/run`, 'd2'), facts, hostLabel: 'localhost' });
+    // QEMU 7.2 has thread-context: guest RAM bound to node 0 is preallocated by a context deleted before cont.
+    expect(parts.argv.filter((_, i) => parts.argv[i - 1] === '-object').map((x) => JSON.parse(x)).find((o) => o['qom-type'] === 'thread-context')).toEqual({
+      'qom-type': 'thread-context',
+      id: 'tc-pc.ram',
+      'node-affinity': [0],
+    });
+    expect(parts.beforeCont).toEqual([
+      { execute: 'set_password', arguments: { protocol: 'vnc', password: 's3cret' } },
+      { execute: 'qom-set', arguments: { path: '/machine/peripheral/balloon0', property: 'guest-stats-polling-interval', value: 10 } },
+      { execute: 'balloon', arguments: { value: 384 * 1024 * 1024 } },
+      {
+        execute: 'block_set_io_throttle',
+        arguments: { id: 'virtio-disk0/virtio-backend', bps: 1048576, bps_rd: 0, bps_wr: 0, iops: 0, iops_rd: 0, iops_wr: 50, bps_max: 0, bps_rd_max: 0, bps_wr_max: 0, iops_max: 0, iops_rd_max: 0, iops_wr_max: 0, iops_size: 0 },
+      },
+      { execute: 'set-action', arguments: { reboot: 'shutdown' } },
+      { execute: 'object-del', arguments: { id: 'tc-pc.ram' } },
+    ]);
+  }, 60000);
+
+  it('reads the backing chains of a file disk and a pool volume disk from their images: detected layers read-only and numbered last, an image without backing file ends its chain', async () => {
+    const domain = parseDomainXml(
+      xml(`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${images}/top.qcow2'/><target dev='vda' bus='virtio'/></disk>
+         <disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='images' volume='vol-top.qcow2'/><target dev='vdb' bus='virtio'/></disk>
+         <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${images}/alone.qcow2'/><target dev='vdc' bus='virtio'/></disk>
+         <memballoon model='none'/>`),
+    );
+    const facts = await discoverHost(t);
+    const parts = await builder().build(domain, { paths: domainRunPaths(`${root}/run`, 'd2'), facts, hostLabel: 'localhost' });
+    const file = (n: number, f: string) => ({ driver: 'file', filename: `${images}/${f}`, 'node-name': `libvirt-${n}-storage`, 'auto-read-only': true, discard: 'unmap' });
+    const fmt = (n: number, readOnly: boolean, backing: string | null) => ({ 'node-name': `libvirt-${n}-format`, 'read-only': readOnly, driver: 'qcow2', file: `libvirt-${n}-storage`, backing });
+    // The XML names 3 images: vdc 1, vdb 2, vda 3 (last disk first); then the layers read from the images, again last disk first: vdb's 4, vda's 5.
+    expect(blockdevs(parts.argv)).toEqual([
+      file(5, 'base.qcow2'),
+      fmt(5, true, null),
+      file(3, 'top.qcow2'),
+      fmt(3, false, 'libvirt-5-format'),
+      file(4, 'vol-base.qcow2'),
+      fmt(4, true, null),
+      file(2, 'vol-top.qcow2'),
+      fmt(2, false, 'libvirt-4-format'),
+      file(1, 'alone.qcow2'),
+      fmt(1, false, null),
+    ]);
+    // No balloon, no limits, no lifecycle action: nothing to send.
+    expect(parts.beforeCont).toEqual([]);
+  }, 60000);
+
+  it('names the domain, the disk and the image when a backing chain cannot be read', async () => {
+    const domain = parseDomainXml(xml(`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${images}/missing.qcow2'/><target dev='vda' bus='virtio'/></disk>`));
+    const facts = await discoverHost(t);
+    await expect(builder().build(domain, { paths: domainRunPaths(`${root}/run`, 'd2'), facts, hostLabel: 'localhost' })).rejects.toThrow(
+      `localhost: domain 'd2': cannot read the backing chains of its disks: localhost: cannot read the backing chain of disk 'vda' (${images}/missing.qcow2): ` +
+        `qemu-img: Could not open '${images}/missing.qcow2': Could not open '${images}/missing.qcow2': No such file or directory. Check that the image exists and is a qcow2 image.`,
+    );
   }, 60000);
 });

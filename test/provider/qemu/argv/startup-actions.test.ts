@@ -1,7 +1,8 @@
 /**
  * What the launcher sends QEMU between its start and `cont` (startupQmpCommands), as libvirt 9.0
- * does: the reboot action, the balloon's statistics period and target, and deleting the thread
- * contexts that only served memory preallocation. The libvirt oracle (test/oracle) checks the
+ * does and in its order: display passwords, the balloon's statistics period and target, disk I/O
+ * limits, the reboot action, and deleting the thread contexts that only served memory
+ * preallocation. The libvirt oracle (test/oracle) checks the
  * visible effects against a real libvirtd; these are the exact commands.
  */
 import { ARGV_SECTIONS, ArgvState } from '../../../../provider/qemu/argv/build';
@@ -44,16 +45,44 @@ describe('startupQmpCommands', () => {
     expect(startupQmpCommands(d, FIXTURE_CAPS)).toEqual([{ execute: 'balloon', arguments: { value: 536870912 } }]);
   });
 
-  it('sends nothing for a domain without a balloon; the reboot action comes first when needed', () => {
+  it('sends nothing for a domain without a balloon; the reboot action when needed', () => {
     const d = parseDomain(domain("<devices><memballoon model='none'/></devices>"));
     expect(startupQmpCommands(d, FIXTURE_CAPS)).toEqual([]);
     d.onReboot = 'destroy';
     expect(startupQmpCommands(d, FIXTURE_CAPS)).toEqual([{ execute: 'set-action', arguments: { reboot: 'shutdown' } }]);
   });
 
+  it("keeps libvirt's order: display passwords, balloon period and target, disk limits, reboot action, then thread contexts deleted", () => {
+    const d = parseDomain(
+      domain(
+        `<on_reboot>destroy</on_reboot>
+        <devices>
+          <disk type='file' device='disk'><source file='/i/a.qcow2'/><target dev='vda' bus='virtio'/><iotune><total_iops_sec>300</total_iops_sec></iotune></disk>
+          <memballoon model='virtio'><stats period='5'/></memballoon>
+        </devices>`,
+      ),
+    );
+    // The aliases prepareDomain gives.
+    d.devices!.disks![0].alias = { name: 'virtio-disk0' };
+    d.devices!.memballoon!.alias = { name: 'balloon0' };
+    const password = { execute: 'set_password', arguments: { protocol: 'vnc', password: 'pw' } };
+    expect(startupQmpCommands(d, FIXTURE_CAPS, { displayPasswords: [password], preallocThreadContexts: ['tc-ram-node0', 'tc-memdimm0'] })).toEqual([
+      password,
+      { execute: 'qom-set', arguments: { path: '/machine/peripheral/balloon0', property: 'guest-stats-polling-interval', value: 5 } },
+      { execute: 'balloon', arguments: { value: 536870912 } },
+      {
+        execute: 'block_set_io_throttle',
+        arguments: { id: 'virtio-disk0/virtio-backend', bps: 0, bps_rd: 0, bps_wr: 0, iops: 300, iops_rd: 0, iops_wr: 0, bps_max: 0, bps_rd_max: 0, bps_wr_max: 0, iops_max: 0, iops_rd_max: 0, iops_wr_max: 0, iops_size: 0 },
+      },
+      { execute: 'set-action', arguments: { reboot: 'shutdown' } },
+      { execute: 'object-del', arguments: { id: 'tc-ram-node0' } },
+      { execute: 'object-del', arguments: { id: 'tc-memdimm0' } },
+    ]);
+  });
+
   it('deletes the thread contexts the command line made for preallocation, last', () => {
     const d = parseDomain(domain("<devices><memballoon model='virtio'/></devices>"));
-    expect(startupQmpCommands(d, FIXTURE_CAPS, ['tc-ram-node0', 'tc-memdimm0'])).toEqual([
+    expect(startupQmpCommands(d, FIXTURE_CAPS, { preallocThreadContexts: ['tc-ram-node0', 'tc-memdimm0'] })).toEqual([
       { execute: 'balloon', arguments: { value: 536870912 } },
       { execute: 'object-del', arguments: { id: 'tc-ram-node0' } },
       { execute: 'object-del', arguments: { id: 'tc-memdimm0' } },
