@@ -21,28 +21,12 @@ import * as path from 'path';
 import { describeIf } from '../support/skip';
 import { Libvirtd, libvirtdSkipReason } from '../support/libvirtd';
 import { QEMU_IMG, QEMU_X86_64, missingBinaryReason } from '../support/qemu';
+import { createOracleImages, withImages } from './oracle-images';
 import { normalizeCommandLine, takeFingerprint, threadPlacement, type Fingerprint, type ThreadPlacement } from './fingerprint';
 import { makeVirtformRoot, openVirtformHost, startUnderVirtform, type VirtformHost } from './virtform-side';
 
 const DOMAINS_DIR = path.join(__dirname, 'domains');
 const DOMAIN_FILES = fs.readdirSync(DOMAINS_DIR).filter((f) => f.endsWith('.xml')).sort();
-
-/** The disk images the XMLs name: file → [format, size, backing file (made first)]. */
-const IMAGES: Readonly<Record<string, readonly ['qcow2' | 'raw', string, string?]>> = {
-  'pinning-vda.qcow2': ['qcow2', '64M'],
-  'disks-vda.qcow2': ['qcow2', '64M'],
-  'disks-sda.raw': ['raw', '16M'],
-  'disks-sdb.qcow2': ['qcow2', '32M'],
-  'disks-cd.iso': ['raw', '4M'],
-  'pcdisks-hda.qcow2': ['qcow2', '64M'],
-  'pcdisks-cd.iso': ['raw', '4M'],
-  'pcdisks-vda.raw': ['raw', '16M'],
-  'overlay-base.qcow2': ['qcow2', '64M'],
-  'overlay-top.qcow2': ['qcow2', '64M', 'overlay-base.qcow2'],
-  'overlay-b-base.raw': ['raw', '32M'],
-  'overlay-b-mid.qcow2': ['qcow2', '32M', 'overlay-b-base.raw'],
-  'overlay-b-top.qcow2': ['qcow2', '32M', 'overlay-b-mid.qcow2'],
-};
 
 /** 2 MiB pages the test adds to the pool: the largest hugepage domain (256 MiB) twice over, plus slack. */
 const HUGEPAGES = 300;
@@ -203,10 +187,7 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
     fs.chmodSync(work, 0o755);
     images = path.join(work, 'images');
     fs.mkdirSync(images, { mode: 0o755 });
-    for (const [file, [format, size, backing]] of Object.entries(IMAGES)) {
-      const b = backing ? ['-b', path.join(images, backing), '-F', IMAGES[backing][0]] : [];
-      execFileSync(QEMU_IMG, ['create', '-q', '-f', format, ...b, path.join(images, file), size]);
-    }
+    createOracleImages(images);
 
     const freeBefore = freeHugepages();
     fs.writeFileSync(NR_HUGEPAGES, String(Number(fs.readFileSync(NR_HUGEPAGES, 'utf8').trim()) + HUGEPAGES));
@@ -244,7 +225,7 @@ describeIf(skipReason)('libvirt 9.0 as the oracle: same domain XML, same guest h
   it.each(DOMAIN_FILES)('%s', async (file) => {
     const lv = libvirtd!;
     const host = vf!;
-    const xml = fs.readFileSync(path.join(DOMAINS_DIR, file), 'utf8').split('@IMAGES@').join(images);
+    const xml = withImages(fs.readFileSync(path.join(DOMAINS_DIR, file), 'utf8'), images);
     const xmlFile = path.join(work, file);
     fs.writeFileSync(xmlFile, xml);
     const name = /<name>([^<]+)<\/name>/.exec(xml)![1];

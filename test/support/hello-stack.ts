@@ -10,9 +10,12 @@ export const HELLO_DIR = path.join(__dirname, '..', '..', 'examples', 'hello');
 /** The pool directory examples/hello names. */
 export const HELLO_POOL_PATH = '/var/lib/virtform-hello';
 
-/** Copies examples/hello to `dest` with the pool's directory set to `poolDir`; returns `dest`. */
-export function copyHelloStack(dest: string, poolDir: string): string {
-  fs.cpSync(HELLO_DIR, dest, { recursive: true });
+/**
+ * Copies examples/hello (or the stack at `from`: compiled code in dist/ passes the repository's
+ * examples/hello) to `dest` with the pool's directory set to `poolDir`; returns `dest`.
+ */
+export function copyHelloStack(dest: string, poolDir: string, from: string = HELLO_DIR): string {
+  fs.cpSync(from, dest, { recursive: true });
   const pool = path.join(dest, 'pools', 'hello.xml');
   const text = fs.readFileSync(pool, 'utf8');
   if (!text.includes(`<path>${HELLO_POOL_PATH}</path>`)) throw new Error(`${pool} no longer names ${HELLO_POOL_PATH}; update test/support/hello-stack.ts`);

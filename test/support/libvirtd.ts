@@ -24,8 +24,14 @@
  * stop() destroys what is left running, ends the daemon (SIGTERM, then SIGKILL), removes the
  * cgroups it made (`machine` in each cgroup v1 hierarchy, when it was not there before), and
  * /run/libvirt when it did not exist before, and the temporary DIR.
+ *
+ * `subreaper: true` (the benchmarks) starts all of the above under a small perl process that
+ * makes itself the child subreaper (prctl PR_SET_CHILD_SUBREAPER) and reaps at once: the
+ * daemon and the QEMUs it daemonizes are orphans, and on a machine whose PID 1 collects
+ * orphans late (this one: every ~2 s) a QEMU that has exited stays a zombie, which libvirt
+ * waits out before `virsh destroy` returns. perl-base is part of every Debian system.
  */
-import { execFile, spawnSync } from 'child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -57,6 +63,28 @@ export function libvirtdSkipReason(): string | null {
 export interface LibvirtdOptions {
   /** hugetlbfs mount points for qemu.conf `hugetlbfs_mount` (libvirt otherwise uses the ones in /proc/mounts). */
   readonly hugetlbfsMounts?: readonly string[];
+  /** Run the daemon under a prompt child subreaper (see the header). Needs /usr/bin/perl on x86_64. */
+  readonly subreaper?: boolean;
+}
+
+/** SYS_prctl on x86_64, and PR_SET_CHILD_SUBREAPER. */
+const SYS_PRCTL_X86_64 = 157;
+const PR_SET_CHILD_SUBREAPER = 36;
+
+/**
+ * perl: become the child subreaper, run ARGV as a child, then reap every child and orphan as
+ * soon as it exits; exits once none is left. Its first line of stderr reports a failed prctl.
+ */
+const SUBREAPER_PERL =
+  `syscall(${SYS_PRCTL_X86_64}, ${PR_SET_CHILD_SUBREAPER}, 1, 0, 0, 0) == 0 or die "prctl(PR_SET_CHILD_SUBREAPER): $!\\n"; ` +
+  'my $pid = fork(); defined $pid or die "fork: $!\\n"; if ($pid == 0) { exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\\n"; } ' +
+  'my $status = 0; while ((my $p = waitpid(-1, 0)) > 0) { $status = $? if $p == $pid; } exit($status >> 8);';
+
+/** Why the subreaper cannot be used here, or null. */
+export function subreaperSkipReason(): string | null {
+  if (process.arch !== 'x64') return `the subreaper's prctl syscall number is for x86_64, not ${process.arch}`;
+  if (!fs.existsSync('/usr/bin/perl')) return 'needs /usr/bin/perl (Debian: perl-base)';
+  return null;
 }
 
 /** One reply of `virsh qemu-monitor-command`: QEMU's own reply object. */
@@ -131,6 +159,11 @@ export class Libvirtd {
   /** Milliseconds from spawn until `virsh version` answered (libvirt probes QEMU's capabilities then). */
   readonly startMs: number;
 
+  /** True when the daemon runs under the prompt subreaper. */
+  get subreaped(): boolean {
+    return this.reaper !== undefined;
+  }
+
   private constructor(
     readonly dir: string,
     readonly pid: number,
@@ -141,6 +174,8 @@ export class Libvirtd {
     startMs: number,
     /** What existed before the daemon started: /run/libvirt, and the cgroup v1 hierarchies that had a `machine` cgroup. */
     private readonly before: { readonly runDirExisted: boolean; readonly machineCgroups: ReadonlySet<string> },
+    /** The prompt subreaper the daemon runs under (LibvirtdOptions.subreaper), if any. */
+    private readonly reaper?: ChildProcess,
   ) {
     this.startMs = startMs;
   }
@@ -178,18 +213,35 @@ export class Libvirtd {
     const runDir = privateRun ? path.join(dir, 'run') : RUN_DIR;
     const uri = privateRun ? `qemu+unix:///system?socket=${path.join(runDir, 'libvirt-sock')}` : LIBVIRT_URI;
     const t0 = Date.now();
-    await run('/usr/bin/unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, privateRun ? 'yes' : 'no', LIBVIRTD, '--daemon', '--pid-file', pidFile]);
-    const havePid = await waitFor(() => /^\d+\s*$/.test(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : ''), 20_000);
-    if (!havePid) throw new Error(`libvirtd wrote no pidfile ${pidFile} within 20 s; its log: ${readLog(dir)}`);
+    const launch = ['/usr/bin/unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, privateRun ? 'yes' : 'no', LIBVIRTD, '--daemon', '--pid-file', pidFile];
+    let reaper: ChildProcess | undefined;
+    let reaperExit: string | undefined;
+    if (opts.subreaper) {
+      const why = subreaperSkipReason();
+      if (why) throw new Error(`cannot start libvirtd under a subreaper: ${why}`);
+      // The reaper outlives this call: it is the daemon's parent until the daemon ends.
+      const log = fs.openSync(path.join(dir, 'subreaper.log'), 'a');
+      reaper = spawn('/usr/bin/perl', ['-e', SUBREAPER_PERL, ...launch], { stdio: ['ignore', log, log] });
+      fs.closeSync(log);
+      reaper.once('exit', (code, signal) => (reaperExit = `exited ${code ?? signal}`));
+    } else {
+      await run(launch[0], launch.slice(1));
+    }
+    const havePid = await waitFor(() => reaperExit !== undefined || /^\d+\s*$/.test(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : ''), 20_000);
+    if (!havePid || !fs.existsSync(pidFile)) {
+      reaper?.kill('SIGKILL');
+      const why = reaperExit ? `the subreaper ${reaperExit} (${fs.readFileSync(path.join(dir, 'subreaper.log'), 'utf8').trim()})` : 'within 20 s';
+      throw new Error(`libvirtd wrote no pidfile ${pidFile}: ${why}; its log: ${readLog(dir)}`);
+    }
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     const before = { runDirExisted, machineCgroups: cgroupsBefore };
     try {
       await run(VIRSH, ['-c', uri, 'version'], 120_000);
     } catch (e) {
-      await new Libvirtd(dir, pid, uri, runDir, 0, before).stop();
+      await new Libvirtd(dir, pid, uri, runDir, 0, before, reaper).stop();
       throw new Error(`virsh cannot reach the libvirtd just started (pid ${pid}): ${(e as Error).message}; its log: ${readLog(dir)}`);
     }
-    return new Libvirtd(dir, pid, uri, runDir, Date.now() - t0, before);
+    return new Libvirtd(dir, pid, uri, runDir, Date.now() - t0, before, reaper);
   }
 
   /** `virsh -c URI ARGS...`; stdout. */
@@ -288,6 +340,16 @@ export class Libvirtd {
           /* gone */
         }
         await waitFor(() => !alive(this.pid), 10_000);
+      }
+    }
+    // The subreaper exits by itself once the daemon and its QEMUs are gone; it is ended when it has not.
+    const reaper = this.reaper;
+    if (reaper && reaper.exitCode === null && reaper.signalCode === null) {
+      const exited = new Promise<void>((r) => reaper.once('exit', () => r()));
+      const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+      if (!ended) {
+        reaper.kill('SIGKILL');
+        await exited;
       }
     }
     for (const m of cgroupV1Mounts()) if (!this.before.machineCgroups.has(m)) removeCgroupTree(path.join(m, 'machine'));
