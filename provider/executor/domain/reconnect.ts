@@ -94,7 +94,7 @@ export async function releaseResources(h: DomainHost, record: DomainStatusRecord
   }
   const errors: string[] = [];
   try {
-    await removeCpusetCgroup(h.transport, record.cgroup);
+    await removeCpusetCgroup(h.transport, record.cgroup, h.cgroups);
   } catch (e) {
     errors.push((e as Error).message);
   }
