@@ -31,8 +31,8 @@ export type CgroupStep =
   | { readonly op: 'empty'; readonly path: string; readonly optional?: boolean; readonly ifExists?: string }
   /**
    * Remove a cgroup and the cgroups below it, bottom-up, with rmdir only (cgroupfs removes the
-   * interface files itself). A missing path is success. A busy cgroup (threads still exiting)
-   * is retried for up to 5 s.
+   * interface files itself). A missing path is success. A busy cgroup (EBUSY: threads still
+   * exiting) is retried for up to 5 s.
    */
   | { readonly op: 'rmtree'; readonly path: string; readonly optional?: boolean; readonly ifExists?: string };
 
@@ -74,12 +74,19 @@ cg_rmtree() {
   cg_i=0
   until cg_err=$(rmdir -- "$1" 2>&1); do
     [ -d "$1" ] || return 0
+    case $cg_err in *busy*) ;; *) return 1 ;; esac
     [ "$cg_i" -ge 50 ] && return 1
     sleep 0.1
     cg_i=$((cg_i + 1))
   done
 }
-cg_line() { { IFS= read -r cg_x || [ -n "$cg_x" ]; } <"$1"; } 2>/dev/null
+cg_line() {
+  { IFS= read -r cg_x || [ -n "$cg_x" ]; } <"$1" 2>/dev/null && return 0
+  # An empty file, or an error: cat tells them apart.
+  cg_x=$(cat -- "$1" 2>/dev/null) && { cg_x=\${cg_x%%"$cg_nl"*}; return 0; }
+  cg_err=$(cat -- "$1" 2>&1 >/dev/null)
+  return 1
+}
 cg_write() {
   { printf '%s\\n' "$2" >"$1"; } 2>/dev/null && return 0
   cg_err=$( { printf '%s\\n' "$2" | cat >"$1"; } 2>&1 )
@@ -90,18 +97,17 @@ cg_step() {
     mkdir) cg_err=$(mkdir -- "$2" 2>&1) ;;
     ensure) [ -d "$2" ] || cg_err=$(mkdir -p -- "$2" 2>&1) ;;
     write) cg_write "$2" "$3" ;;
-    copy) cg_line "$3" || { cg_err=$(cat -- "$3" 2>&1 >/dev/null); return 1; }
-      cg_write "$2" "$cg_x" ;;
-    read) cg_line "$2" || { cg_err=$(cat -- "$2" 2>&1 >/dev/null); return 1; }
-      printf 'C\\tread\\t%s\\t%s\\n' "$4" "$cg_x" ;;
-    empty) cg_line "$2" || { cg_err=$(cat -- "$2" 2>&1 >/dev/null); return 1; }
-      [ -z "$cg_x" ] || { cg_err="not empty: $(cg_flat "$(cat -- "$2")")"; return 1; } ;;
+    copy) cg_line "$3" && cg_write "$2" "$cg_x" ;;
+    read) cg_line "$2" && printf 'C\\tread\\t%s\\t%s\\n' "$4" "$cg_x" ;;
+    empty) cg_x=$(cat -- "$2" 2>/dev/null) || { cg_err=$(cat -- "$2" 2>&1 >/dev/null); return 1; }
+      [ -z "$cg_x" ] || { cg_err="not empty: $(cg_flat "$cg_x")"; return 1; } ;;
     rmtree) cg_rmtree "$2" ;;
     *) cg_err="unknown step $1"; return 1 ;;
   esac
 }
 cg_steps() {
-  cg_root=$1 cg_n=0 cg_failed= cg_undo= cg_tab=$(printf '\\t')
+  cg_root=$1 cg_n=0 cg_failed= cg_undo= cg_tab=$(printf '\\t') cg_nl='
+'
   while IFS=$cg_tab read -r cg_op cg_fl cg_if cg_p cg_v; do
     if [ "$cg_op" = undo ]; then
       [ -n "$cg_failed" ] || break
@@ -152,8 +158,12 @@ export function parseCgroupRecords(stdout: string, steps: readonly CgroupStep[],
   let failed: CgroupRunResult['failed'];
   const undoFailed: { step: CgroupStep; message: string }[] = [];
   let done = false;
-  const errno = (step: CgroupStep, raw: string): string =>
-    step.op === 'empty' && raw.startsWith('not empty: ') ? raw : (raw.split(': ').pop() ?? '').trim() || raw;
+  const errno = (step: CgroupStep, raw: string): string => {
+    if (step.op === 'empty' && raw.startsWith('not empty: ')) return raw;
+    const text = (raw.split(': ').pop() ?? '').trim() || raw;
+    // dash words ENOENT of a redirection its own way.
+    return text === 'Directory nonexistent' ? 'No such file or directory' : text;
+  };
   for (const line of stdout.split('\n')) {
     const f = line.split('\t');
     if (f[0] !== 'C') continue;

@@ -160,12 +160,18 @@ function fixFor(host: string, s: CgroupStep, msg: string, site: CpusetSite): str
   return fix ? ` (fix: ${fix})` : '';
 }
 
+/** The runner a domain host uses: its own (tests: the kernel simulator), else the sh interpreter over its transport. */
+export function hostCgroupRunner(h: { readonly transport: Transport; readonly cgroups?: CgroupRunner }): CgroupRunner {
+  return h.cgroups ?? new ShellCgroupRunner(h.transport, { timeoutMs: 30000 });
+}
+
 /** Removes the cgroup of `placement` (after QEMU exited), or a leftover of a failed one. Throws with the kernel's reason when it cannot. */
-export async function removeCpusetCgroup(t: Transport, placement: CgroupPlacement | null, runner?: CgroupRunner): Promise<void> {
+export async function removeCpusetCgroup(runner: CgroupRunner, placement: CgroupPlacement | null): Promise<void> {
   const path = !placement ? undefined : placement.kind === 'none' ? placement.leftover : placement.path;
   if (path === undefined) return;
-  const r = await (runner ?? new ShellCgroupRunner(t, { timeoutMs: 30000 })).run(cpusetRemoval(path), []);
+  const r = await runner.run(cpusetRemoval(path), []);
   if (r.failed) {
-    throw new Error(`${t.hostLabel}: cannot remove the cpuset cgroup ${path}: ${describeStep(r.failed.step)}: ${r.failed.message}${r.failed.message === 'Device or resource busy' ? ' (a thread is still in it)' : ''}`);
+    const busy = r.failed.message === 'Device or resource busy' ? ' (a thread is still in it; it is retried by the next destroy or status)' : '';
+    throw new Error(`${runner.hostLabel}: cannot remove the cpuset cgroup ${path}: ${describeStep(r.failed.step)}: ${r.failed.message}${busy}`);
   }
 }

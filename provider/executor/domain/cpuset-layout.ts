@@ -134,8 +134,9 @@ export function cpusetLayout(p: CpusetPlacementInput): CpusetLayout {
   const reads = [...new Set([eff(base, 'cpus'), ...(mems !== null ? [eff(base, 'mems')] : []), ...checks.map((c) => c.file)])];
   for (const file of reads) steps.push({ op: 'read', path: file });
 
+  // Only what this run made is undone: nothing when it failed before creating the domain's cgroup.
   const undo: CgroupStep[] = [
-    { op: 'write', path: `${mnt}/cgroup.procs`, value: String(p.pid) },
+    { op: 'write', path: `${mnt}/cgroup.procs`, value: String(p.pid), ifExists: dom },
     { op: 'rmtree', path: dom },
   ];
   return { path: dom, steps, undo, checks };

@@ -30,7 +30,7 @@
 import { parseCpuList } from '../../../model/cpu-list';
 import { checkPinPlanOnline } from '../../../planner/pin-plan';
 import { QmpClient } from '../../qemu/qmp';
-import { CGROUP_PROBE_FILES, probeCgroupLayout, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
+import { CGROUP_PROBE_FILES, hostCgroupRunner, probeCgroupLayout, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
 import { cpusetDomainPath } from './cpuset-layout';
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
@@ -378,7 +378,7 @@ async function abortLaunch(
   await detach?.catch(() => undefined);
   // The placement may have happened even when pinning failed later: remove by its known path.
   const known = cpuset ? ({ kind: cpuset.version === 1 ? 'cpuset-v1' : 'cpuset-v2', path: cpusetDomainPath(cpuset, record.uuid) } as const) : record.cgroup;
-  await removeCpusetCgroup(t, known, h.cgroups);
+  await removeCpusetCgroup(hostCgroupRunner(h), known);
   await giveBack(h, paths, record, 'the launch failed');
 }
 
