@@ -505,7 +505,8 @@ export class FakeCgroup2 implements CgroupRunner {
     const f = new Map<string, string>();
     const isRealRoot = this.mixable(cg);
     const ids = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b).map((x) => `${x}\n`).join('');
-    const ordered = (xs: Iterable<string>) => ORDER.filter((c) => [...xs].includes(c)).join(' ') + '\n';
+    // An empty controller list reads as nothing at all, not an empty line (as on the real kernel).
+    const ordered = (xs: Iterable<string>) => ORDER.filter((c) => [...xs].includes(c)).map((c, i, a) => (i === a.length - 1 ? `${c}\n` : `${c} `)).join('');
     f.set('cgroup.controllers', ordered(this.controllersOf(cg)));
     f.set('cgroup.subtree_control', ordered(cg.subtree));
     const procs = new Set<number>();

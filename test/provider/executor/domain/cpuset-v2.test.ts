@@ -172,7 +172,7 @@ describe('placement on the simulated kernel', () => {
     fake.remove();
     fake = FakeCgroup2.create({ subtreeControl: [] });
     fake.addProcess(QEMU.pid, QEMU.tids);
-    expect(read(`${MNT}/cgroup.subtree_control`)).toBe('\n');
+    expect(read(`${MNT}/cgroup.subtree_control`)).toBe('');
     expect((await placeInCpuset(fake, INPUT)).placement).toEqual({ kind: 'cpuset-v2', path: DOM });
     expect(read(`${MNT}/cgroup.subtree_control`)).toBe('cpuset\n');
     expect(read(`${MNT}/virtform/cgroup.controllers`)).toBe('cpuset\n');
@@ -245,7 +245,7 @@ describe('refusals: affinity only, with a note naming host, file, value, reason 
       },
     });
     expect(fake.ops).toEqual([`read ${MNT}/cgroup.procs`]);
-    expect(read(`${MNT}/cgroup.subtree_control`)).toBe('\n');
+    expect(read(`${MNT}/cgroup.subtree_control`)).toBe('');
     expect(read(`${MNT}/cgroup.type`)).toBe('domain\n');
   });
 
