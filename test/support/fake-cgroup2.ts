@@ -39,13 +39,21 @@
  *
  * Tasks: processes added with `addProcess`, or real ones looked up in this machine's /proc
  * when `realProc` is on (a real QEMU's threads), starting in the top; real tasks that exited
- * are reaped before every operation.
+ * (zombies included) leave their cgroups before every operation.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatCpuList, parseCpuList } from '../../model/cpu-list';
 import type { CgroupRunner, CgroupRunResult, CgroupStep } from '../../provider/executor/domain/cgroup-steps';
+
+function readOrNull(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 export class CgroupFsError extends Error {
   constructor(readonly errno: string) {
@@ -372,8 +380,14 @@ export class FakeCgroup2 implements CgroupRunner {
     return both.length ? both : parent;
   }
 
+  /** Real tasks that exited leave their cgroups; a zombie no longer counts (the kernel unlinks it at exit). */
   private reap(): void {
-    for (const [tid, t] of this.tasks) if (t.real && !fs.existsSync(`/proc/${t.pid}/task/${tid}`)) this.tasks.delete(tid);
+    for (const [tid, t] of this.tasks) {
+      if (!t.real) continue;
+      const stat = readOrNull(`/proc/${t.pid}/task/${tid}/stat`);
+      const state = stat === null ? 'X' : stat.slice(stat.lastIndexOf(')') + 2)[0];
+      if (state === 'Z' || state === 'X') this.tasks.delete(tid);
+    }
   }
 
   /** The task with this id, looked up in the real /proc when allowed. */
