@@ -96,7 +96,8 @@ export function detectCgroupLayout(mountinfo: string, top: (mountPoint: string) 
   return { mode, v1, v2, cpuset: null, noCpuset: noCpusetReason(mode, v2) };
 }
 
-function noCpusetReason(mode: CgroupLayout['mode'], v2: CgroupLayout['v2']): string {
+/** Why a layout has no usable cpuset, in the user's words. */
+export function noCpusetReason(mode: CgroupLayout['mode'], v2: Pick<NonNullable<CgroupLayout['v2']>, 'mountPoint' | 'controllers'> & { readonly nested?: boolean } | null): string {
   if (mode === 'none') return 'no cgroup file system is mounted (/proc/self/mountinfo lists no cgroup or cgroup2 mount)';
   if (!v2) return 'no cgroup v1 hierarchy carries cpuset and no cgroup2 is mounted';
   const offers = v2.controllers.length ? `offers only ${v2.controllers.join(' ')}` : 'offers no controllers';
