@@ -50,11 +50,6 @@ export async function probeCgroupLayout(t: Pick<Transport, 'readFiles'>, pre?: R
   }));
 }
 
-/** The cpuset site of `probeCgroupLayout`. */
-export async function probeCpusetMount(t: Pick<Transport, 'readFiles'>): Promise<CpusetMount> {
-  return (await probeCgroupLayout(t)).cpuset;
-}
-
 /** The note for a host without a usable cpuset controller. */
 export function noCpusetNote(why?: string): string {
   return `${why ? `no usable cpuset cgroup controller: ${why}` : 'no cpuset cgroup controller is mounted on this host'}: pinned by thread affinity only`;
