@@ -173,8 +173,12 @@ export interface CgroupFacts {
   readonly mode: 'v1' | 'v2' | 'hybrid' | 'none';
   /** v1 hierarchies: each controller with its mount point. Named hierarchies (name=systemd) are listed with controller `name=...`. */
   readonly v1: readonly { readonly controller: string; readonly mountPoint: string }[];
-  /** The cgroup2 mount and the controllers its root offers (cgroup.controllers). */
-  readonly v2: { readonly mountPoint: string; readonly controllers: readonly string[] } | null;
-  /** Where cpuset pinning can be done: the v2 mount if it offers cpuset, else the v1 cpuset mount. */
+  /**
+   * The cgroup2 mount and the controllers its top offers (cgroup.controllers). `nested`: the
+   * top is not the hierarchy root (a container's cgroup namespace; it has a cgroup.type file),
+   * so the "no internal processes" rule applies to it.
+   */
+  readonly v2: { readonly mountPoint: string; readonly controllers: readonly string[]; readonly nested?: true } | null;
+  /** Where cpuset pinning can be done: the hierarchy carrying cpuset (a controller is on at most one). */
   readonly cpuset: { readonly version: 1 | 2; readonly mountPoint: string } | null;
 }

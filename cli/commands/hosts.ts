@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { formatCpuList } from '../../model/cpu-list';
 import type { HostFacts, HugepagePool, PciDeviceFacts } from '../../model/host-facts';
+import { noCpusetReason } from '../../provider/host/cgroup-layout';
 import { discoverHost } from '../../provider/host/host-discovery';
 import { openTransport } from '../../provider/host/open-transport';
 import type { CliIo } from '../main';
@@ -25,6 +26,14 @@ export function register(program: Command, io: CliIo): void {
         await transport.close();
       }
     });
+}
+
+/** Where virtform puts a domain's threads on this host, or why it pins by affinity alone. */
+function cgroupLine(cg: HostFacts['cgroups']): string {
+  if (!cg.cpuset) return `no usable cpuset controller (${noCpusetReason(cg.mode, cg.v2)}): pinned by thread affinity only`;
+  const at = `${cg.cpuset.mountPoint.replace(/\/+$/, '')}/virtform/UUID`;
+  const nested = cg.cpuset.version === 2 && cg.v2?.nested ? '; the mount shows a nested cgroup (a container): placement needs it to hold no process' : '';
+  return `cpuset v${cg.cpuset.version} at ${cg.cpuset.mountPoint}: domains in ${at}/{emulator,vcpuN,iothreadN}${cg.cpuset.version === 2 ? ' (threaded)' : ''}${nested}`;
 }
 
 /** KiB → "1.5 GiB" style, for people. */
@@ -67,7 +76,7 @@ export function formatHostFacts(f: HostFacts, label: string): string {
   L.push(`  QEMU      ${f.qemu.binaries.length ? f.qemu.binaries.map((b) => `${b.path} ${b.version ? `${b.version.major}.${b.version.minor}.${b.version.micro}` : `(${b.versionText || 'no version'})`}`).join(', ') : 'none found'}`);
   L.push(`  IOMMU     ${f.pci.iommuEnabled ? `${f.pci.iommuGroups.length} group(s)` : 'no IOMMU groups: PCI passthrough (VFIO) unavailable'}`);
   const cg = f.cgroups;
-  L.push(`  cgroups   ${cg.mode}${cg.cpuset ? `; cpuset v${cg.cpuset.version} at ${cg.cpuset.mountPoint}` : '; no cpuset controller'}`);
+  L.push(`  cgroups   ${cg.mode}; ${cgroupLine(f.cgroups)}`);
   L.push('');
   L.push('NUMA map');
   for (const n of f.numa.nodes) {

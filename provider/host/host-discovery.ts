@@ -29,6 +29,7 @@ import type {
   QemuBinaryFacts,
   QemuCaps,
 } from '../../model/host-facts';
+import { detectCgroupLayout } from './cgroup-layout';
 import { HostError } from './errors';
 import { RecordReader } from './host-records';
 import type { Transport } from './transport';
@@ -110,7 +111,7 @@ x() {
 x uname uname -m
 x date date -u +%Y-%m-%dT%H:%M:%SZ
 t "$R"/proc/sys/kernel/hostname "$R"/proc/sys/kernel/osrelease
-f "$R"/proc/meminfo "$R"/proc/mounts "$R"/proc/cgroups
+f "$R"/proc/meminfo "$R"/proc/mounts "$R"/proc/cgroups "$R"/proc/self/mountinfo
 S=$R/sys/devices/system
 f "$S"/node/online "$S"/node/node*/cpulist "$S"/node/node*/distance "$S"/node/node*/meminfo
 t "$S"/node/node*/hugepages/hugepages-*/nr_hugepages "$S"/node/node*/hugepages/hugepages-*/free_hugepages
@@ -139,6 +140,11 @@ if [ -f "$R"/proc/mounts ]; then
   while read -r dev mnt type opts rest; do
     [ "$type" = cgroup2 ] && t "$R$mnt"/cgroup.controllers
   done <"$R"/proc/mounts
+fi
+if [ -f "$R"/proc/self/mountinfo ]; then
+  while read -r id parent mm root mnt rest; do
+    case " $rest " in *" - cgroup2 "*) t "$R$mnt"/cgroup.controllers "$R$mnt"/cgroup.type ;; esac
+  done <"$R"/proc/self/mountinfo
 fi
 for dir in ${QEMU_BINARY_DIRS.join(' ')}; do
   for b in "$R$dir"/qemu-system-* "$R$dir"/qemu-kvm; do
@@ -383,7 +389,8 @@ export function parseHostSnapshot(s: HostSnapshot): HostFacts {
       const size = opt ? parseSizeKiB(opt.slice('pagesize='.length)) : defaultSizeKiB;
       return { path: m.mountPoint, pageSizeKiB: size ?? 0 };
     });
-  const cgroups = parseCgroups(mounts, text('/proc/cgroups') ?? '', (p) => text(p));
+  const mountinfo = text('/proc/self/mountinfo');
+  const cgroups = mountinfo !== null ? cgroupFacts(mountinfo, text('/proc/cgroups') ?? '', (p) => text(p)) : parseCgroups(mounts, text('/proc/cgroups') ?? '', (p) => text(p));
 
   const qemuBinaries: QemuBinaryFacts[] = [];
   const seen = new Set<string>();
@@ -470,13 +477,30 @@ export function parseSizeKiB(v: string): number | null {
   }
 }
 
-function parseCgroups(mounts: readonly MountEntry[], procCgroups: string, read: (p: string) => string | null): CgroupFacts {
-  const known = new Set(
+function knownControllers(procCgroups: string): Set<string> {
+  return new Set(
     procCgroups
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
       .map((l) => l.split(/\s+/)[0]),
   );
+}
+
+/** From /proc/self/mountinfo (./cgroup-layout.ts): the cgroup2 top's controllers, and whether it is nested (it has cgroup.type). */
+function cgroupFacts(mountinfo: string, procCgroups: string, read: (p: string) => string | null): CgroupFacts {
+  const known = knownControllers(procCgroups);
+  const l = detectCgroupLayout(mountinfo, (m) => ({ controllers: read(`${m}/cgroup.controllers`), hasType: read(`${m}/cgroup.type`) !== null }), known.size ? known : undefined);
+  return {
+    mode: l.mode,
+    v1: l.v1,
+    v2: l.v2 ? { mountPoint: l.v2.mountPoint, controllers: l.v2.controllers, ...(l.v2.nested ? { nested: true as const } : {}) } : null,
+    cpuset: l.cpuset ? { version: l.cpuset.version, mountPoint: l.cpuset.mountPoint } : null,
+  };
+}
+
+/** Without mountinfo (old fixture trees): /proc/mounts. */
+function parseCgroups(mounts: readonly MountEntry[], procCgroups: string, read: (p: string) => string | null): CgroupFacts {
+  const known = knownControllers(procCgroups);
   const v1: { controller: string; mountPoint: string }[] = [];
   for (const m of mounts.filter((x) => x.type === 'cgroup')) {
     for (const o of m.options) {
@@ -491,10 +515,10 @@ function parseCgroups(mounts: readonly MountEntry[], procCgroups: string, read: 
       }
     : null;
   const v1cpuset = v1.find((x) => x.controller === 'cpuset');
-  const cpuset = v2 && v2.controllers.includes('cpuset')
-    ? { version: 2 as const, mountPoint: v2.mountPoint }
-    : v1cpuset
-      ? { version: 1 as const, mountPoint: v1cpuset.mountPoint }
+  const cpuset = v1cpuset
+    ? { version: 1 as const, mountPoint: v1cpuset.mountPoint }
+    : v2 && v2.controllers.includes('cpuset')
+      ? { version: 2 as const, mountPoint: v2.mountPoint }
       : null;
   const mode = v1.length && v2 ? 'hybrid' : v1.length ? 'v1' : v2 ? 'v2' : 'none';
   return { mode, v1, v2, cpuset };

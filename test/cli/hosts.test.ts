@@ -62,7 +62,7 @@ describe('virtform hosts', () => {
           '  KVM       /dev/kvm usable',
           '  QEMU      /usr/local/bin/qemu-system-x86_64 8.2.1, /usr/bin/qemu-system-aarch64 (cannot start: fixture is broken)',
           '  IOMMU     5 group(s)',
-          '  cgroups   v2; cpuset v2 at /sys/fs/cgroup',
+          '  cgroups   v2; cpuset v2 at /sys/fs/cgroup: domains in /sys/fs/cgroup/virtform/UUID/{emulator,vcpuN,iothreadN} (threaded)',
           '',
           'NUMA map',
           '  node 0  cpus 0-3,8-11  memory 15.6 GiB (9.5 GiB free)  distances 0:10 1:21',
@@ -87,6 +87,30 @@ describe('virtform hosts', () => {
           '',
         ].join('\n'),
       );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('says where domains go in cgroups, or why pinning is by affinity alone', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'virtform-hosts-cg-'));
+    try {
+      buildTwoNodeHost(root);
+      const facts = await discoverHost(new LocalTransport('qemu:///system'), { hostRoot: root });
+      const line = (cgroups: typeof facts.cgroups) => formatHostFacts({ ...facts, cgroups }, 'fixture').split('\n').find((l) => l.startsWith('  cgroups'));
+      const cpusetV1 = { controller: 'cpuset', mountPoint: '/sys/fs/cgroup/cpuset' };
+      expect([
+        line({ mode: 'hybrid', v1: [cpusetV1], v2: { mountPoint: '/sys/fs/cgroup/unified', controllers: [] }, cpuset: { version: 1, mountPoint: '/sys/fs/cgroup/cpuset' } }),
+        line({ mode: 'v2', v1: [], v2: { mountPoint: '/sys/fs/cgroup', controllers: ['cpuset', 'cpu'], nested: true }, cpuset: { version: 2, mountPoint: '/sys/fs/cgroup' } }),
+        line({ mode: 'v2', v1: [], v2: { mountPoint: '/sys/fs/cgroup', controllers: ['cpu', 'memory'] }, cpuset: null }),
+        line({ mode: 'none', v1: [], v2: null, cpuset: null }),
+      ]).toEqual([
+        '  cgroups   hybrid; cpuset v1 at /sys/fs/cgroup/cpuset: domains in /sys/fs/cgroup/cpuset/virtform/UUID/{emulator,vcpuN,iothreadN}',
+        '  cgroups   v2; cpuset v2 at /sys/fs/cgroup: domains in /sys/fs/cgroup/virtform/UUID/{emulator,vcpuN,iothreadN} (threaded); ' +
+          'the mount shows a nested cgroup (a container): placement needs it to hold no process',
+        '  cgroups   v2; no usable cpuset controller (cgroup2 at /sys/fs/cgroup offers only cpu memory in cgroup.controllers, and no cgroup v1 hierarchy carries cpuset): pinned by thread affinity only',
+        '  cgroups   none; no usable cpuset controller (no cgroup file system is mounted (/proc/self/mountinfo lists no cgroup or cgroup2 mount)): pinned by thread affinity only',
+      ]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

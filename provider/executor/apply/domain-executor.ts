@@ -29,7 +29,7 @@ import type { LiveUpdateKind } from '../../../planner/change-effect';
 import type { ResourceChange } from '../../../planner/plan';
 import { planPins } from '../../../planner/pin-plan';
 import { QmpClient } from '../../qemu/qmp';
-import { probeCpusetMount } from '../domain/cpuset-cgroup';
+import { probeCgroupLayout } from '../domain/cpuset-cgroup';
 import { readRunDir, writeStatus, type DomainHost } from '../domain/domain-host';
 import { DomainError } from '../domain/errors';
 import { launchDomain, type LaunchResult } from '../domain/launch';
@@ -167,7 +167,16 @@ export class DomainExecutor implements ApplyExecutor {
       if (rt.pid === null || !record.threads) throw new Error(`${c.address}: QEMU's threads are not known (status.json has none); restart the domain`);
       ctx.progress('re-pinning threads');
       const plan = planPins(domain, this.o.facts, h.transport.hostLabel);
-      const applied = await applyPins(h.transport, { pid: rt.pid, uuid: record.uuid, plan, threads: record.threads, cpuset: await probeCpusetMount(h.transport) });
+      const cg = await probeCgroupLayout(h.transport);
+      const applied = await applyPins(h.transport, {
+        pid: rt.pid,
+        uuid: record.uuid,
+        plan,
+        threads: record.threads,
+        cpuset: cg.cpuset,
+        ...(cg.noCpuset ? { noCpuset: cg.noCpuset } : {}),
+        ...(h.cgroups ? { cgroups: h.cgroups } : {}),
+      });
       record = { ...record, pins: pinRecord(plan, record.threads), cgroup: applied.cgroup };
     }
     // QEMU now matches the stored definition.

@@ -1,124 +1,172 @@
 /**
  * cpuset cgroup placement of a domain's threads, as a second fence beside thread affinity
- * (a process can widen its own affinity; it cannot leave its cpuset).
+ * (a process can widen its own affinity; it cannot leave its cpuset). Layouts for cgroup v1
+ * and v2 are in ./cpuset-layout.ts; the steps run through a CgroupRunner (./cgroup-steps.ts).
  *
- * Layout (cgroup v1 cpuset hierarchy at MNT):
- *   MNT/virtform/                      cpus and mems copied from the hierarchy root
- *   MNT/virtform/<uuid>/               union of the domain's CPU sets; mems from the plan
- *   MNT/virtform/<uuid>/emulator/      the whole process first (cgroup.procs), then
- *   MNT/virtform/<uuid>/vcpuN/         each vCPU thread (tasks)
- *   MNT/virtform/<uuid>/iothreadN/     each I/O thread (tasks)
- * Named by UUID, not by domain name, so that two state roots on one host cannot collide.
- *
- * Degrades, never fails a launch: no cpuset hierarchy, cgroup v2 (not implemented yet:
- * per-thread placement there needs threaded subtrees), or a write the kernel refuses gives
- * `{kind:'none', note}` recorded in status.json, and pinning relies on affinity alone. A
- * half-made placement is undone (the process moved back to the root, directories removed).
+ * Degrades, never fails a launch: no cpuset controller (none mounted, or bound where virtform
+ * cannot use it), or a step the kernel refuses (not root, a read-only or nested cgroup mount,
+ * the "no internal processes" rule) gives `{kind:'none', note}` in status.json naming the
+ * host, the file, the value, the kernel's reason and the fix, and pinning relies on affinity
+ * alone. A half-made placement is undone; when even that fails, the leftover is recorded and
+ * removed with the domain. A placement that went through but whose read-back shows other CPUs
+ * or nodes than planned is a pinning failure (the CPUs are not granted: affinity cannot get
+ * them either).
  */
+import { formatCpuList, parseCpuList } from '../../../model/cpu-list';
+import { detectCgroupLayout, type CgroupLayout, type CpusetSite } from '../../host/cgroup-layout';
 import type { Transport } from '../../host/transport';
+import { ShellCgroupRunner, type CgroupRunner, type CgroupRunResult, type CgroupStep } from './cgroup-steps';
+import { cpusetLayout, cpusetRemoval, type CpusetLayout, type CpusetPlacementInput } from './cpuset-layout';
 import type { CgroupPlacement } from './status-record';
 
-/** Where the cpuset controller is mounted, read from /proc/mounts. */
-export type CpusetMount = { readonly version: 1 | 2; readonly mountPoint: string } | null;
+/** Where the cpuset controller is, or null when the host has none virtform can use. */
+export type CpusetMount = CpusetSite | null;
 
-/** Parses /proc/mounts (octal escapes decoded) for a v1 hierarchy carrying cpuset, else a cgroup2 mount. Pure. */
-export function findCpusetMount(procMounts: string, v2Controllers?: (mountPoint: string) => string | null): CpusetMount {
-  let v2: string | undefined;
-  for (const line of procMounts.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 4) continue;
-    const mnt = f[1].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (f[2] === 'cgroup' && f[3].split(',').includes('cpuset')) return { version: 1, mountPoint: mnt };
-    if (f[2] === 'cgroup2' && v2 === undefined) v2 = mnt;
-  }
-  if (v2 !== undefined && v2Controllers) {
-    const c = v2Controllers(v2);
-    if (c !== null && c.split(/\s+/).includes('cpuset')) return { version: 2, mountPoint: v2 };
-  }
-  return null;
-}
+/** Files read in the launch's first batch so that a host with cgroup2 at a usual place needs no second read. */
+export const CGROUP_PROBE_FILES = [
+  '/proc/self/mountinfo',
+  '/sys/fs/cgroup/cgroup.controllers',
+  '/sys/fs/cgroup/cgroup.type',
+  '/sys/fs/cgroup/unified/cgroup.controllers',
+  '/sys/fs/cgroup/unified/cgroup.type',
+] as const;
 
 /**
- * POSIX sh function `place_v1`, for the pinning script (./thread-pinning.ts), which runs it in a
- * subshell before setting affinities. Reads the variables mnt (v1 hierarchy root), uuid, all
- * (union of the domain's CPUs), mems ('' = as the parent), pid, emu (emulator CPUs) and list
- * (space-separated triples CHILD TID CPUS for vCPU and I/O threads). On failure it prints the
- * step and the kernel's complaint on stderr, undoes what it made, and exits 1.
+ * The host's cgroup layout from /proc/self/mountinfo and the cgroup2 top's cgroup.controllers
+ * and cgroup.type. `pre` may hold files already read (CGROUP_PROBE_FILES); what is missing is
+ * read in one more round trip.
  */
-export const PLACE_V1_FUNCTION = `
-place_v1() {
-  base=$mnt/virtform dom=$mnt/virtform/$uuid
-  undo() {
-    echo "$pid" >"$mnt/cgroup.procs" 2>/dev/null
-    for c in "$dom"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
-    rmdir "$dom" 2>/dev/null
+export async function probeCgroupLayout(t: Pick<Transport, 'readFiles'>, pre?: ReadonlyMap<string, Buffer | null>): Promise<CgroupLayout> {
+  const got = new Map(pre ?? []);
+  if (!got.has('/proc/self/mountinfo')) for (const [k, v] of await t.readFiles(['/proc/self/mountinfo'])) got.set(k, v);
+  const mountinfo = got.get('/proc/self/mountinfo')?.toString('utf8') ?? '';
+  const tops: string[] = [];
+  detectCgroupLayout(mountinfo, (m) => (tops.push(m), { controllers: null, hasType: false }));
+  const need = tops.flatMap((m) => [`${m}/cgroup.controllers`, `${m}/cgroup.type`]).filter((p) => !got.has(p));
+  if (need.length) for (const [k, v] of await t.readFiles(need)) got.set(k, v);
+  return detectCgroupLayout(mountinfo, (m) => ({
+    controllers: got.get(`${m}/cgroup.controllers`)?.toString('utf8') ?? null,
+    hasType: (got.get(`${m}/cgroup.type`) ?? null) !== null,
+  }));
+}
+
+/** The note for a host without a usable cpuset controller. */
+export function noCpusetNote(why?: string): string {
+  return `${why ? `no usable cpuset cgroup controller: ${why}` : 'no cpuset cgroup controller is mounted on this host'}: pinned by thread affinity only`;
+}
+
+export interface CpusetOutcome {
+  readonly placement: CgroupPlacement;
+  /** Set when the placement went through but reads back other CPUs or nodes than planned: a pinning failure. */
+  readonly mismatch?: string;
+}
+
+/** Runs a layout's steps on `runner` and judges the outcome (see `judgePlacement`). */
+export async function placeInCpuset(runner: CgroupRunner, input: CpusetPlacementInput): Promise<CpusetOutcome> {
+  const layout = cpusetLayout(input);
+  return judgePlacement(runner.hostLabel, input.site, layout, await runner.run(layout.steps, layout.undo));
+}
+
+/** The placement record (or the note why there is none) and any read-back mismatch, from a run's result. Pure. */
+export function judgePlacement(host: string, site: CpusetSite, layout: CpusetLayout, r: CgroupRunResult): CpusetOutcome {
+  const kind = site.version === 1 ? 'cpuset-v1' : 'cpuset-v2';
+  if (r.failed) {
+    const undone = r.undoFailed?.length
+      ? `undoing it failed too (${r.undoFailed.map((u) => `${describeStep(u.step)}: ${u.message}`).join('; ')}): ${layout.path} is removed with the domain`
+      : 'undone';
+    const note =
+      `cpuset cgroup v${site.version} placement on ${host} failed: ${describeStep(r.failed.step)}: ${r.failed.message}` +
+      `${fixFor(host, r.failed.step, r.failed.message, site)}; ${undone}: pinned by thread affinity only`;
+    return { placement: { kind: 'none', note, ...(r.undoFailed?.length ? { leftover: layout.path } : {}) } };
   }
-  fail() { printf '%s\\n' "$*" >&2; undo; exit 1; }
-  w() { err=$( { printf '%s\\n' "$1" >"$2"; } 2>&1 ) || fail "writing '$1' to $2 failed: $err"; }
-  mkdir -p "$base" 2>/dev/null || fail "cannot create $base"
-  w "$(cat "$mnt/cpuset.cpus")" "$base/cpuset.cpus"
-  w "$(cat "$mnt/cpuset.mems")" "$base/cpuset.mems"
-  m=$mems
-  [ -n "$m" ] || m=$(cat "$base/cpuset.mems")
-  if [ -d "$dom" ]; then undo; fi
-  mkdir "$dom" 2>/dev/null || fail "cannot create $dom"
-  w "$all" "$dom/cpuset.cpus"
-  w "$m" "$dom/cpuset.mems"
-  mkdir "$dom/emulator" 2>/dev/null || fail "cannot create $dom/emulator"
-  w "$m" "$dom/emulator/cpuset.mems"
-  w "$emu" "$dom/emulator/cpuset.cpus"
-  w "$pid" "$dom/emulator/cgroup.procs"
-  set -- $list
-  while [ $# -ge 3 ]; do
-    mkdir "$dom/$1" 2>/dev/null || fail "cannot create $dom/$1"
-    w "$m" "$dom/$1/cpuset.mems"
-    w "$3" "$dom/$1/cpuset.cpus"
-    w "$2" "$dom/$1/tasks"
-    shift 3
-  done
-}
-`;
-
-/** Why placement will not be tried on this mount, or undefined when it will (a v1 cpuset hierarchy). */
-export function cpusetUnusable(mount: CpusetMount): string | undefined {
-  if (mount === null) return 'no cpuset cgroup controller is mounted on this host: pinned by thread affinity only';
-  if (mount.version === 2) {
-    return `the cpuset controller is on cgroup v2 (${mount.mountPoint}); per-thread v2 placement (threaded subtrees) is not implemented yet: pinned by thread affinity only`;
+  const placement: CgroupPlacement = { kind, path: layout.path };
+  for (const c of layout.checks) {
+    const got = r.reads.get(c.file);
+    if (got === undefined) return { placement, mismatch: `${host}: ${c.file} was not read back after placing ${c.role} in the cpuset cgroup` };
+    if (formatCpuList(parseCpuList(got)) === c.want) continue;
+    const parent = r.reads.get(c.parentFile);
+    const what = c.kind === 'cpus' ? 'CPUs' : 'memory nodes';
+    return {
+      placement,
+      mismatch:
+        `${host}: ${c.role} reads back ${c.file.split('/').pop()} '${got}' in ${c.file}, but the plan is '${c.want}': ` +
+        `the cgroup above grants ${what} '${parent ?? '?'}' (${c.parentFile}), and the kernel keeps a child within its parent. ` +
+        `Fix: pin within ${parent ?? 'what the parent grants'}, or widen the cpuset of the cgroups above ${layout.path}`,
+    };
   }
-  return undefined;
+  return { placement };
 }
 
-/** Removes a domain's cgroup directories once its threads are gone. Retries while the kernel still counts exiting tasks. */
-const REMOVE_V1 = `
-dom=$1 i=0
-[ -d "$dom" ] || exit 0
-while :; do
-  for c in "$dom"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
-  rmdir "$dom" 2>/dev/null && exit 0
-  [ "$i" -ge 50 ] && { echo "cannot remove $dom: $(cat "$dom"/*/tasks "$dom"/tasks 2>/dev/null | wc -l) task(s) still in it" >&2; exit 1; }
-  sleep 0.1
-  i=$((i + 1))
-done
-`;
-
-/**
- * Finds the cpuset controller from /proc/mounts (read by the caller, often in a batch with
- * other files); reads a cgroup2 root's controllers only when no v1 hierarchy has cpuset.
- */
-export async function probeCpusetMount(t: Transport, procMounts?: string): Promise<CpusetMount> {
-  const mounts = procMounts ?? (await t.readFiles(['/proc/mounts'])).get('/proc/mounts')?.toString('utf8') ?? '';
-  const v1 = findCpusetMount(mounts);
-  if (v1) return v1;
-  const cg2 = /^\S+ (\S+) cgroup2 /m.exec(mounts)?.[1];
-  if (!cg2) return null;
-  const path = `${cg2}/cgroup.controllers`;
-  const ctl = (await t.readFiles([path])).get(path)?.toString('utf8') ?? null;
-  return findCpusetMount(mounts, () => ctl);
+/** `writing '+cpuset' to P`, `creating P`, ... for messages. */
+export function describeStep(s: CgroupStep): string {
+  switch (s.op) {
+    case 'mkdir':
+    case 'ensure':
+      return `creating ${s.path}`;
+    case 'write':
+      return `writing '${s.value}' to ${s.path}`;
+    case 'copy':
+      return `copying ${s.from} to ${s.path}`;
+    case 'read':
+      return `reading ${s.path}`;
+    case 'empty':
+      return `checking that ${s.path} lists no process`;
+    case 'rmtree':
+      return `removing ${s.path}`;
+  }
 }
 
-/** Removes the cgroup of `placement` (after QEMU exited). Throws with the kernel's reason when it cannot. */
-export async function removeCpusetCgroup(t: Transport, placement: CgroupPlacement | null): Promise<void> {
-  if (!placement || placement.kind !== 'cpuset-v1') return;
-  const r = await t.exec(['sh', '-c', REMOVE_V1, 'sh', placement.path], { timeoutMs: 30000 });
-  if (r.code !== 0) throw new Error(r.stderr.toString('utf8').trim() || `removing ${placement.path} failed (exit ${r.code})`);
+/** ` (fix: ...)` for a refused step, from the file and the kernel's errno text; '' when there is no better advice. */
+function fixFor(host: string, s: CgroupStep, msg: string, site: CpusetSite): string {
+  const file = s.path.split('/').pop() ?? '';
+  const dir = s.path.slice(0, s.path.length - file.length - 1);
+  const fix = ((): string | undefined => {
+    if (msg === 'Permission denied' || msg === 'Operation not permitted') {
+      return `connect to ${host} as root, or delegate ${site.mountPoint}/virtform to virtform's user (chown the directory and its cgroup.procs, cgroup.threads and cgroup.subtree_control)`;
+    }
+    if (msg === 'Read-only file system') return `${site.mountPoint} is mounted read-only (a container without a writable cgroup): mount it read-write or run virtform on the host itself`;
+    if (s.op === 'empty') {
+      return (
+        `${dir} is not the hierarchy root (the cgroup2 mount shows a nested cgroup, as in a container) and holds processes; ` +
+        'enabling cpuset for its children would make it a threaded domain, below which no domain cgroup may hold processes. ' +
+        `Move the processes of ${dir} into a child cgroup (as container inits do with init.scope), then launch again`
+      );
+    }
+    if (s.op === 'write' && file === 'cgroup.subtree_control') {
+      if (msg === 'No such file or directory') return `cpuset is not in ${dir}/cgroup.controllers: the cgroup above it does not enable cpuset; enable it in every ancestor's cgroup.subtree_control from the root down`;
+      if (msg === 'Device or resource busy') return `${dir} holds processes, and a non-root cgroup with processes cannot enable controllers for its children (no internal processes): move them into a child cgroup`;
+      if (msg === 'Operation not supported') return `${dir} cannot host cpuset for its children: its cgroup.type is not a valid domain (an ancestor is a threaded domain); move the processes of that ancestor into a child cgroup`;
+    }
+    if (s.op === 'write' && file === 'cgroup.type' && msg === 'Operation not supported') {
+      return `${dir.slice(0, dir.lastIndexOf('/'))} cannot become a threaded domain: it enables domain controllers (memory, io, ...) in cgroup.subtree_control or has child cgroups holding processes; remove them`;
+    }
+    if (s.op === 'write' && /^(cgroup\.procs|cgroup\.threads|tasks)$/.test(file)) {
+      if (msg === 'No such process') return `thread ${s.value} exited before it could be placed`;
+      if (msg === 'Operation not supported') return `${dir} cannot take the thread: its cgroup.type is 'domain invalid', or the thread belongs to another resource domain`;
+      if (msg === 'Device or resource busy') return `${dir} enables controllers for its children, so it may hold no process (no internal processes)`;
+    }
+    if (s.op === 'write' && /^cpuset\.(cpus|mems)$/.test(file) && msg === 'Invalid argument') {
+      return `the host has no ${file === 'cpuset.cpus' ? 'CPU' : 'memory node'} in '${s.value}' online${site.version === 1 ? ', or they are not within the parent cgroup' : ''}`;
+    }
+    if (s.op === 'mkdir' && msg === 'File exists') return `${s.path} is left from an earlier run and could not be removed: remove it bottom-up with rmdir once no thread is in it`;
+    if (s.op === 'rmtree' && msg === 'Device or resource busy') return `a thread is still in it (${site.version === 2 ? 'cgroup.threads' : 'tasks'} of its children): stop that process, then rmdir the cgroups bottom-up`;
+    return undefined;
+  })();
+  return fix ? ` (fix: ${fix})` : '';
+}
+
+/** The runner a domain host uses: its own (tests: the kernel simulator), else the sh interpreter over its transport. */
+export function hostCgroupRunner(h: { readonly transport: Transport; readonly cgroups?: CgroupRunner }): CgroupRunner {
+  return h.cgroups ?? new ShellCgroupRunner(h.transport, { timeoutMs: 30000 });
+}
+
+/** Removes the cgroup of `placement` (after QEMU exited), or a leftover of a failed one. Throws with the kernel's reason when it cannot. */
+export async function removeCpusetCgroup(runner: CgroupRunner, placement: CgroupPlacement | null): Promise<void> {
+  const path = !placement ? undefined : placement.kind === 'none' ? placement.leftover : placement.path;
+  if (path === undefined) return;
+  const r = await runner.run(cpusetRemoval(path), []);
+  if (r.failed) {
+    const busy = r.failed.message === 'Device or resource busy' ? ' (a thread is still in it; it is retried by the next destroy or status)' : '';
+    throw new Error(`${runner.hostLabel}: cannot remove the cpuset cgroup ${path}: ${describeStep(r.failed.step)}: ${r.failed.message}${busy}`);
+  }
 }

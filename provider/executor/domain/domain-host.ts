@@ -9,6 +9,7 @@
  *   the old or the new record, never half of one.
  */
 import type { Transport } from '../../host/transport';
+import type { CgroupRunner } from './cgroup-steps';
 import { domainRunPaths, type DomainRunPaths } from './run-paths';
 import { formatStatusRecord, parseStatusRecord, type DomainStatusRecord } from './status-record';
 
@@ -26,6 +27,11 @@ export interface DomainHost {
   readonly releaseHooks?: readonly ReleaseHook[];
   /** Clock for startedAt and exit times; default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Runs cpuset cgroup steps (placement, removal). Default: the sh interpreter over the
+   * transport, inside the pinning exec. Tests give the cgroup2 kernel simulator.
+   */
+  readonly cgroups?: CgroupRunner;
 }
 
 export function hostNow(h: DomainHost): string {

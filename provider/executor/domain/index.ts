@@ -4,6 +4,8 @@ export * from './status-record';
 export * from './launch-spec';
 export * from './domain-host';
 export * from './qemu-process';
+export * from './cgroup-steps';
+export * from './cpuset-layout';
 export * from './cpuset-cgroup';
 export * from './thread-pinning';
 export * from './launch';

@@ -17,7 +17,7 @@
  *  5. read the pidfile, check the process carries the UUID, record its start time;
  *  6. QMP handshake; query-status must be `prelaunch`; query-cpus-fast (vCPU threads),
  *     query-iothreads, /proc/PID/task (emulator threads);
- *  7. pin: cpuset cgroup where possible, affinity for every thread, read back and compare;
+ *  7. pin: cpuset cgroup (v1 or v2) where possible, affinity for every thread, read back and compare;
  *  8. status.json with threads, pins, cgroup; the `beforeCont` commands; `cont` (unless paused);
  *  9. status.json phase `started`; close the monitor (QEMU serves one client at a time).
  * Anything failing in 4-8 kills QEMU (SIGKILL: it never ran guest code), releases what the host
@@ -30,7 +30,8 @@
 import { parseCpuList } from '../../../model/cpu-list';
 import { checkPinPlanOnline } from '../../../planner/pin-plan';
 import { QmpClient } from '../../qemu/qmp';
-import { probeCpusetMount, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
+import { CGROUP_PROBE_FILES, hostCgroupRunner, probeCgroupLayout, removeCpusetCgroup, type CpusetMount } from './cpuset-cgroup';
+import { cpusetDomainPath } from './cpuset-layout';
 import { hostNow, makeRunDir, readRunDir, removeRunDir, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
 import {
@@ -54,7 +55,7 @@ import { applyPins, pinRecord, PinApplyError } from './thread-pinning';
 export const LAUNCH_DEADLINE_MS = 120_000;
 
 export interface LaunchOptions {
-  /** Where the cpuset controller is (HostFacts.cgroups.cpuset); probed from /proc/mounts when absent. */
+  /** Where the cpuset controller is (v1, or v2 with `nested`); probed from /proc/self/mountinfo when absent. */
   readonly cpuset?: CpusetMount;
   /** Per QMP command and for the greeting. Default 30000 ms. */
   readonly monitorTimeoutMs?: number;
@@ -103,7 +104,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(spec.uuid)) {
     throw fail('BAD_SPEC', 'check the spec', `uuid '${spec.uuid}' is not a UUID (8-4-4-4-12 hex digits)`);
   }
-  const hostFiles = await t.readFiles(['/sys/devices/system/cpu/online', '/proc/mounts']);
+  const hostFiles = await t.readFiles(['/sys/devices/system/cpu/online', ...(opts.cpuset === undefined ? CGROUP_PROBE_FILES : [])]);
   const onlineText = hostFiles.get('/sys/devices/system/cpu/online')?.toString('utf8');
   if (onlineText === undefined || onlineText === null) {
     throw fail('PREFLIGHT', 'check pins against online CPUs', `cannot read /sys/devices/system/cpu/online on the host; is /sys mounted?`);
@@ -112,7 +113,8 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   if (issues.length > 0) {
     throw fail('PREFLIGHT', 'check pins against online CPUs', issues.map((i) => `${i.path}: ${i.problem} (fix: ${i.fix})`).join('; ') + '. Nothing was started.');
   }
-  const cpuset = opts.cpuset !== undefined ? opts.cpuset : await probeCpusetMount(t, hostFiles.get('/proc/mounts')?.toString('utf8') ?? '');
+  const layout = opts.cpuset === undefined ? await probeCgroupLayout(t, hostFiles) : undefined;
+  const cpuset = opts.cpuset !== undefined ? opts.cpuset : layout!.cpuset;
   lap('preflight');
 
   // 2. A previous run of the same name.
@@ -264,7 +266,16 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
     const vcpus = cpus.map((c) => ({ index: c['cpu-index'], threadId: c['thread-id'] })).sort((a, b) => a.index - b.index);
 
     step = 'pin threads';
-    const applied = await applyPins(t, { pid, uuid: record.uuid, plan: spec.pins, threads: { vcpus, iothreads }, cpuset, timeoutMs: left(60000) });
+    const applied = await applyPins(t, {
+      pid,
+      uuid: record.uuid,
+      plan: spec.pins,
+      threads: { vcpus, iothreads },
+      cpuset,
+      ...(layout?.noCpuset ? { noCpuset: layout.noCpuset } : {}),
+      ...(h.cgroups ? { cgroups: h.cgroups } : {}),
+      timeoutMs: left(60000),
+    });
     record = { ...record, threads: applied.threads, pins: pinRecord(spec.pins, applied.threads), cgroup: applied.cgroup };
     lap('pin');
 
@@ -366,7 +377,8 @@ async function abortLaunch(
   // The host script ends once QEMU is gone (it reaps it).
   await detach?.catch(() => undefined);
   // The placement may have happened even when pinning failed later: remove by its known path.
-  await removeCpusetCgroup(t, cpuset?.version === 1 ? { kind: 'cpuset-v1', path: `${cpuset.mountPoint}/virtform/${record.uuid}` } : record.cgroup);
+  const known = cpuset ? ({ kind: cpuset.version === 1 ? 'cpuset-v1' : 'cpuset-v2', path: cpusetDomainPath(cpuset, record.uuid) } as const) : record.cgroup;
+  await removeCpusetCgroup(hostCgroupRunner(h), known);
   await giveBack(h, paths, record, 'the launch failed');
 }
 

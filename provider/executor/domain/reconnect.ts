@@ -20,7 +20,7 @@
  *      launch of that name or by destroy.
  */
 import { QmpClient, QmpClosedError, QmpCommandError, QmpProtocolError, QmpTimeoutError } from '../../qemu/qmp';
-import { removeCpusetCgroup } from './cpuset-cgroup';
+import { hostCgroupRunner, removeCpusetCgroup } from './cpuset-cgroup';
 import { hostNow, readRunDir, removeRuntimeFiles, runPaths, writeStatus, type DomainHost } from './domain-host';
 import { DomainError } from './errors';
 import { identityMismatch, killPainfully, processAgeSeconds, readProcess, signalProcess, waitForExit, type ProcessInfo } from './qemu-process';
@@ -94,7 +94,7 @@ export async function releaseResources(h: DomainHost, record: DomainStatusRecord
   }
   const errors: string[] = [];
   try {
-    await removeCpusetCgroup(h.transport, record.cgroup);
+    await removeCpusetCgroup(hostCgroupRunner(h), record.cgroup);
   } catch (e) {
     errors.push((e as Error).message);
   }

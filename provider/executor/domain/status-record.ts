@@ -45,10 +45,15 @@ export interface PinRecord {
   readonly mems: string | null;
 }
 
-/** Where the domain's threads were put in a cpuset cgroup, or why not. */
+/**
+ * Where the domain's threads were put in a cpuset cgroup (the domain's directory, with
+ * emulator/vcpuN/iothreadN below it: provider/executor/domain/cpuset-layout.ts), or why not.
+ * `leftover`: a failed placement whose undo failed too; removed with the domain.
+ */
 export type CgroupPlacement =
   | { readonly kind: 'cpuset-v1'; readonly path: string }
-  | { readonly kind: 'none'; readonly note: string };
+  | { readonly kind: 'cpuset-v2'; readonly path: string }
+  | { readonly kind: 'none'; readonly note: string; readonly leftover?: string };
 
 /** A PCI device passed through with VFIO (filled by the VFIO step). */
 export interface VfioDeviceRecord {

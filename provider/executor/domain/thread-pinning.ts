@@ -1,43 +1,47 @@
 /**
  * Applies a domain's pin plan to its QEMU threads and reads it back, in ONE exec on the host
- * (a fixed sh script; TIDs and CPU lists are positional arguments, never spliced into it):
+ * (a fixed sh script; TIDs and CPU lists are positional arguments, the cgroup steps come on
+ * stdin, nothing is spliced into it):
  *
- * 1. cpuset cgroup placement where the host has a v1 cpuset hierarchy (./cpuset-cgroup.ts):
- *    the process into `emulator`, each vCPU / I/O thread into its own child. A refusal by the
- *    kernel is undone and noted, and pinning goes on with affinity alone;
+ * 1. cpuset cgroup placement where the host has a cpuset controller, v1 or v2
+ *    (./cpuset-layout.ts): the process into `emulator`, each vCPU / I/O thread into its own
+ *    child, then each cgroup's effective CPUs (and nodes) read back. A refusal by the kernel
+ *    is undone and noted, and pinning goes on with affinity alone. With a CgroupRunner given
+ *    (tests: the cgroup2 kernel simulator), the steps run there first instead;
  * 2. affinity with `taskset -p -c CPUS TID`: every thread that is neither a vCPU nor an I/O
  *    thread (QEMU's main thread, RCU, workers: the "emulator") gets the emulator set; each
  *    vCPU and I/O thread its planned set. Unpinned threads get an explicit set too, never the
  *    inherited one (the launching process may run on fewer CPUs);
  * 3. read back /proc/PID/task/TID/status `Cpus_allowed_list` of every thread.
- * The TypeScript side then compares every pinned thread with the plan and fails on any
- * difference. Threads the emulator creates later inherit its affinity and cgroup.
+ * The TypeScript side then compares the cgroups' effective sets and every pinned thread with
+ * the plan and fails on any difference. Threads the emulator creates later inherit its
+ * affinity and cgroup.
  *
- * Output records, one per line, tab-separated: `C ok` | `C fail MESSAGE` (cgroup),
- * `P TID` (an emulator thread that was pinned), `E TID MESSAGE` (taskset failed),
- * `T TID CPUS COMM` (read back).
+ * Output records, one per line, tab-separated: the cgroup step records (`C ...`, see
+ * ./cgroup-steps.ts), `P TID` (an emulator thread that was pinned), `E TID MESSAGE` (taskset
+ * failed), `T TID CPUS COMM` (read back).
  */
 import { formatCpuList, parseCpuList } from '../../../model/cpu-list';
 import type { PinPlan } from '../../../planner/pin-plan';
 import type { Transport } from '../../host/transport';
-import { cpusetUnusable, PLACE_V1_FUNCTION, type CpusetMount } from './cpuset-cgroup';
+import { CGROUP_STEPS_FUNCTION, cgroupStepsInput, parseCgroupRecords, type CgroupRunner } from './cgroup-steps';
+import { judgePlacement, noCpusetNote, type CpusetMount, type CpusetOutcome } from './cpuset-cgroup';
+import { cpusetLayout } from './cpuset-layout';
 import type { ThreadAffinity } from './qemu-process';
 import type { CgroupPlacement, PinRecord, ThreadRecord } from './status-record';
 
 /** Pinning failed; the message names the thread, the plan and what the kernel said. */
 export class PinApplyError extends Error {}
 
-const PIN_SCRIPT = `${PLACE_V1_FUNCTION}
-pid=$1 mnt=$2 uuid=$3 all=$4 mems=$5 emu=$6
-shift 6
+const PIN_SCRIPT = `${CGROUP_STEPS_FUNCTION}
+pid=$1 emu=$2 cg=$3
+shift 3
 list="$*"
 oneline() { printf '%s' "$1" | tr '\\n\\t' '  '; }
-if [ -n "$mnt" ]; then
-  if msg=$(place_v1 2>&1); then echo 'C	ok'; else printf 'C\\tfail\\t%s\\n' "$(oneline "$msg")"; fi
-fi
+[ "$cg" = 1 ] && cg_steps ''
 special=' '
 set -- $list
-while [ $# -ge 3 ]; do special="$special$2 "; shift 3; done
+while [ $# -ge 2 ]; do special="$special$1 "; shift 2; done
 for t in /proc/"$pid"/task/[0-9]*; do
   tid=\${t##*/}
   case $special in *" $tid "*) continue;; esac
@@ -48,9 +52,9 @@ for t in /proc/"$pid"/task/[0-9]*; do
   fi
 done
 set -- $list
-while [ $# -ge 3 ]; do
-  out=$(taskset -p -c "$3" "$2" 2>&1 >/dev/null) || printf 'E\\t%s\\t%s\\n' "$2" "$(oneline "$out")"
-  shift 3
+while [ $# -ge 2 ]; do
+  out=$(taskset -p -c "$2" "$1" 2>&1 >/dev/null) || printf 'E\\t%s\\t%s\\n' "$1" "$(oneline "$out")"
+  shift 2
 done
 for t in /proc/"$pid"/task/[0-9]*; do
   a=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status" 2>/dev/null) || continue
@@ -113,6 +117,10 @@ export async function applyPins(
     readonly plan: PinPlan;
     readonly threads: Pick<ThreadRecord, 'vcpus' | 'iothreads'>;
     readonly cpuset: CpusetMount;
+    /** Why `cpuset` is null (CgroupLayout.noCpuset), for the note in status.json. */
+    readonly noCpuset?: string;
+    /** Runs the cgroup steps; default: the same exec as the affinity, over `t`. */
+    readonly cgroups?: CgroupRunner;
     /** For the one exec. Default 60000 ms. */
     readonly timeoutMs?: number;
   },
@@ -120,29 +128,39 @@ export async function applyPins(
   const { pid, plan } = opts;
   const special = threadAssignments(plan, opts.threads);
   const emu = formatCpuList(plan.emulator.cpus);
-  const all = formatCpuList([...plan.emulator.cpus, ...special.flatMap((a) => a.cpus)]);
-  const unusable = cpusetUnusable(opts.cpuset);
-  const mnt = unusable === undefined ? opts.cpuset!.mountPoint : '';
-  const args = [String(pid), mnt, opts.uuid, all, plan.mems === null ? '' : formatCpuList(plan.mems), emu];
-  for (const a of special) args.push(a.child, String(a.tid), formatCpuList(a.cpus));
-  const r = await t.exec(['sh', '-c', PIN_SCRIPT, 'sh', ...args], { timeoutMs: opts.timeoutMs ?? 60000 });
+  const site = opts.cpuset;
+  const layout =
+    site === null
+      ? null
+      : cpusetLayout({ site, uuid: opts.uuid, pid, emulator: plan.emulator.cpus, mems: plan.mems, threads: special.map((a) => ({ child: a.child, tid: a.tid, cpus: a.cpus, role: a.role })) });
+  let outcome: CpusetOutcome | undefined;
+  if (site && layout && opts.cgroups) outcome = judgePlacement(opts.cgroups.hostLabel, site, layout, await opts.cgroups.run(layout.steps, layout.undo));
+  const inline = layout !== null && !opts.cgroups;
+  const args = [String(pid), emu, inline ? '1' : '0'];
+  for (const a of special) args.push(String(a.tid), formatCpuList(a.cpus));
+  const r = await t.exec(['sh', '-c', PIN_SCRIPT, 'sh', ...args], {
+    timeoutMs: opts.timeoutMs ?? 60000,
+    ...(inline ? { stdin: cgroupStepsInput(layout.steps, layout.undo) } : {}),
+  });
   if (r.code !== 0) throw new PinApplyError(`the pinning script failed (exit ${r.code}): ${r.stderr.toString('utf8').trim() || 'no message'}`);
+  const stdout = r.stdout.toString('utf8');
+  if (site && layout && inline) {
+    const rec = parseCgroupRecords(stdout, layout.steps, layout.undo);
+    outcome = rec.done ? judgePlacement(t.hostLabel, site, layout, rec) : { placement: { kind: 'none', note: 'cpuset cgroup placement did not report' } };
+  }
+  const cgroup: CgroupPlacement = outcome?.placement ?? { kind: 'none', note: noCpusetNote(opts.noCpuset) };
 
-  let cgroup: CgroupPlacement = { kind: 'none', note: unusable ?? 'cpuset cgroup placement did not report' };
   const emulator: number[] = [];
   const failures = new Map<number, string>();
   const readBack: ThreadAffinity[] = [];
-  for (const line of r.stdout.toString('utf8').split('\n')) {
+  for (const line of stdout.split('\n')) {
     const f = line.split('\t');
-    if (f[0] === 'C') {
-      cgroup =
-        f[1] === 'ok'
-          ? { kind: 'cpuset-v1', path: `${mnt}/virtform/${opts.uuid}` }
-          : { kind: 'none', note: `cpuset cgroup v1 placement under ${mnt}/virtform failed (${(f[2] ?? '').trim()}); undone: pinned by thread affinity only` };
-    } else if (f[0] === 'P') emulator.push(Number(f[1]));
+    if (f[0] === 'P') emulator.push(Number(f[1]));
     else if (f[0] === 'E') failures.set(Number(f[1]), (f[2] ?? '').trim());
     else if (f[0] === 'T' && f.length >= 4) readBack.push({ tid: Number(f[1]), cpus: f[2], comm: f.slice(3).join('\t') });
   }
+  // The cgroup is checked first: CPUs it does not grant make taskset fail too, with a vaguer message.
+  if (outcome?.mismatch) throw new PinApplyError(outcome.mismatch);
 
   const live = new Map(readBack.map((x) => [x.tid, x]));
   const check = (tid: number, want: readonly number[], role: string): void => {
@@ -150,7 +168,7 @@ export async function applyPins(
     const now = live.get(tid);
     if (!now) throw new PinApplyError(`${role} (thread ${tid}) is gone from /proc/${pid}/task: QEMU lost a thread it reported`);
     if (formatCpuList(parseCpuList(now.cpus)) !== wantText) {
-      const cg = cgroup.kind === 'cpuset-v1' ? ` (cgroup ${cgroup.path})` : '';
+      const cg = cgroup.kind !== 'none' ? ` (cgroup ${cgroup.path})` : '';
       throw new PinApplyError(
         `${role} (thread ${tid}) reads back Cpus_allowed_list ${now.cpus} in /proc/${pid}/task/${tid}/status, but the plan is ${wantText}${cg}; ` +
           'a cpuset that excludes planned CPUs (the cgroup virtform runs in, or a container limit) is the usual cause: check /proc/self/status Cpus_allowed_list on the host',

@@ -1,7 +1,7 @@
 /**
  * The pure parts of the domain lifecycle: completing the caller's argv, run paths, /proc/PID/stat
- * parsing and the PID-reuse test, finding the cpuset controller, QMP run states, status.json
- * reading and the status table.
+ * parsing and the PID-reuse test, QMP run states, status.json reading and the status table
+ * (finding the cpuset controller: cgroup-layout.test.ts).
  */
 import { formatStatusTable } from '../../../../cli/commands/status';
 import type { PinPlan } from '../../../../planner/pin-plan';
@@ -11,7 +11,6 @@ import {
   describeExitStatus,
   detachedLaunchCommand,
   domainRunPaths,
-  findCpusetMount,
   formatStatusRecord,
   identityMismatch,
   launchArgv,
@@ -165,22 +164,6 @@ describe('/proc parsing and the PID-reuse guard', () => {
     );
     // The UUID elsewhere on the command line (another domain's -name, say) does not count.
     expect(identityMismatch({ ...qemu, cmdline: ['qemu', '-name', UUID] }, UUID, null)).toMatch(/does not carry -uuid/);
-  });
-});
-
-describe('findCpusetMount', () => {
-  const hybrid = [
-    'tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0',
-    'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0',
-    'cgroup /sys/fs/cgroup/cpuset cgroup rw,relatime,cpuset 0 0',
-    'cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0',
-  ].join('\n');
-  it('prefers a v1 hierarchy carrying cpuset', () => expect(findCpusetMount(hybrid)).toEqual({ version: 1, mountPoint: '/sys/fs/cgroup/cpuset' }));
-  it('uses cgroup2 only when its root offers cpuset', () => {
-    const v2 = 'cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid 0 0\n';
-    expect(findCpusetMount(v2, () => 'cpuset cpu io memory pids')).toEqual({ version: 2, mountPoint: '/sys/fs/cgroup' });
-    expect(findCpusetMount(v2, () => 'cpu io memory')).toBeNull();
-    expect(findCpusetMount('cgroup /x\\040y cgroup rw,cpuset,cpu 0 0')).toEqual({ version: 1, mountPoint: '/x y' });
   });
 });
 

@@ -214,6 +214,8 @@ for (const mode of ['local', 'ssh'] as const) {
         expect(read('emulator/cpuset.cpus')).toBe('1');
         expect(read('emulator/tasks').split('\n').map(Number).sort((a, b) => a - b)).toEqual(others.map(([tid]) => tid).sort((a, b) => a - b));
         expect(read('cpuset.cpus')).toBe('0-1');
+        // What virtform read back before accepting the placement.
+        expect(['vcpu0', 'vcpu1', 'iothread1', 'emulator'].map((c) => read(`${c}/cpuset.effective_cpus`))).toEqual(['0', '1', '0', '1']);
       } else {
         expect(rec.cgroup!.kind).toBe('none');
       }
