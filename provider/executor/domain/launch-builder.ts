@@ -13,7 +13,8 @@
  *     unix socket `<run>/NAME/console.sock` (console-socket.ts); autoport VNC/SPICE displays get
  *     free host ports (display-ports.ts); network/bridge interfaces get their tap's name
  *     (`<target dev>`, so the argv has `-netdev tap,ifname=...,script=no,downscript=no`);
- *     `<disk type='volume'>` resolves through the host's stored pools;
+ *     `<disk type='volume'>` resolves through the host's stored pools (volumeDiskPools, shared
+ *     with domxml-to-native; volumes need no stored definition yet);
  *  4. the disks' backing chains, read from their images with `qemu-img info --backing-chain` on
  *     the host (storage/disk-chain.ts), as libvirt does at every start: file and block disks,
  *     and volume disks of local pools once their volume is resolved to its path; the layers
@@ -45,8 +46,6 @@ import type { BackingStore } from '../../../model/domain/devices/storage-source'
 import type { HostFacts } from '../../../model/host-facts';
 import { MEMORY_UNLIMITED_KIB } from '../../../model/domain/memory';
 import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../model/network';
-import { applyPoolDefaults } from '../../../model/pool/defaults';
-import { parsePoolXml, type Pool } from '../../../model/pool/pool';
 import type { MdevDeclaration, SriovDeclaration } from '../../../planner/hostdev-check';
 import { hostdevDemand } from '../../../planner/hostdev-demand';
 import { hugepageDemand } from '../../../planner/hugepage-demand';
@@ -56,13 +55,14 @@ import type { ArgvContext, ArgvPaths } from '../../qemu/argv/context';
 import { domainShortName } from '../../qemu/argv/guest-memory';
 import { masterKeyPath } from '../../qemu/argv/sections/master-key';
 import { startupQmpCommands } from '../../qemu/argv/startup-actions';
-import { resolveVolume, type ArgvStoragePools, type StorageVolumeInfo } from '../../qemu/argv/storage/pool-volume';
+import { resolveVolume, type ArgvStoragePools } from '../../qemu/argv/storage/pool-volume';
 import { argvHostFromFacts } from '../../qemu/argv-host-from-facts';
 import { loadQemuCapsCached, type QemuCaps } from '../../qemu/caps';
 import { prepareDomain } from '../../qemu/prepare';
 import type { HostContext } from '../host-context';
 import { tapName } from '../network/host-names';
 import { detectDiskChains } from '../storage/disk-chain';
+import { volumeDiskPools } from '../storage/volume-disk-pools';
 import { vfioMemlockLimit } from '../vfio/memlock';
 import type { DefinitionStore } from '../apply/definition-store';
 import type { DomainLaunchBuilder, DomainLaunchParts } from '../apply/domain-executor';
@@ -374,24 +374,19 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     return applyNetworkDefaults(parseNetworkXml(e.xml, `network '${name}' (stored definition)`));
   }
 
-  /** Pools of `<disk type='volume'>` from the store; volume paths of dir-like pools are `<target>/<volume>`. */
+  /**
+   * The stored pools behind `<disk type='volume'>` (volumeDiskPools, as domxml-to-native reads
+   * them). Volumes need no stored definition: an apply builds a domain before the volumes it
+   * creates in the same run have one.
+   */
   private async storagePools(def: Domain): Promise<ArgvStoragePools | undefined> {
-    const names = [...new Set((def.devices?.disks ?? []).filter((d) => d.type === 'volume' && d.source?.pool).map((d) => d.source!.pool!))];
-    if (!names.length) return undefined;
-    const pools = new Map<string, Pool>();
-    for (const name of names) {
-      if (!this.o.store) throw new Error(`a disk uses pool '${name}', and this command has no access to the host's stored pools`);
-      const e = await this.o.store.get({ kind: 'pool', name });
-      if (e.xml !== null) pools.set(name, applyPoolDefaults(parsePoolXml(e.xml, `pool '${name}' (stored definition)`)));
+    if (!this.o.store) {
+      const disks = def.devices?.disks ?? [];
+      const i = disks.findIndex((d) => d.type === 'volume' && d.source?.pool);
+      if (i >= 0) throw new Error(`${disks[i].target?.dev ? `disk '${disks[i].target!.dev}'` : `disk #${i + 1}`} uses pool '${disks[i].source!.pool}', and this command has no access to the host's stored pools`);
+      return undefined;
     }
-    return {
-      pool: (name) => pools.get(name),
-      volume: (_poolName, pool, volume): StorageVolumeInfo | undefined => {
-        const dir = pool.target?.path;
-        if (!dir || !['dir', 'fs', 'netfs'].includes(pool.type)) return undefined;
-        return { type: 'file', path: path.posix.join(dir, volume) };
-      },
-    };
+    return volumeDiskPools(def, this.o.store, { stateDir: this.o.stateDir });
   }
 }
 

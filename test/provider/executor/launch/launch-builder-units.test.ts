@@ -357,6 +357,20 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? missingBinaryReason(QEMU_IMG) ?? 
     expect(parts.beforeCont).toEqual([]);
   }, 60000);
 
+  it("resolves volume disks through the stored pools as domxml-to-native does: a pool that is not stored is named with its state file; without a store it says so", async () => {
+    const domain = parseDomainXml(xml(`<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='scratch' volume='v.qcow2'/><target dev='vda' bus='virtio'/></disk>`));
+    const facts = await discoverHost(t);
+    const paths = domainRunPaths(`${root}/run`, 'd2');
+    await expect(builder().build(domain, { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      `localhost: domain 'd2': cannot read the storage pools of its volume disks: disk 'vda' (<source pool='scratch' volume='v.qcow2'/>): ` +
+        `storage pool 'scratch' is not defined on this host (${root}/pools/scratch.xml) (fix: define the pool, with its volume, in the stack and apply it, or name an existing pool)`,
+    );
+    const storeless = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir });
+    await expect(storeless.build(domain, { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      "localhost: domain 'd2': cannot read the storage pools of its volume disks: disk 'vda' uses pool 'scratch', and this command has no access to the host's stored pools",
+    );
+  }, 60000);
+
   it('names the domain, the disk and the image when a backing chain cannot be read', async () => {
     const domain = parseDomainXml(xml(`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${images}/missing.qcow2'/><target dev='vda' bus='virtio'/></disk>`));
     const facts = await discoverHost(t);
