@@ -9,6 +9,7 @@
  *   `virtform console`; destroy leaves nothing;
  * - `<on_reboot>destroy</on_reboot>`: `set-action` before `cont` makes a reset a shutdown, which
  *   a domain without it does not do;
+ * - `<link state='down'/>`: `set_link` before `cont`, seen in the NIC's own status register;
  * - autoport VNC with a password: a port nobody listens on (one is held by the test), the
  *   password only over QMP (never in argv, status.json or qemu.log);
  * - hugepages (root, local only): the memory on the host's 2 MiB hugetlbfs, the pool grown for it and given
@@ -212,6 +213,34 @@ for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh'
     await destroyDomain(h, 'lbl-reboot-off');
     await destroyDomain(h, 'lbl-reboot-keep');
     expect(pidsWithUuid(keep.record.uuid)).toEqual([]);
+  }, 60000);
+
+  it("<link state='down'/>: set_link before cont takes that NIC's link down, as the guest's device sees it (the e1000 STATUS register's link-up bit)", async () => {
+    const name = `lb${mode[0]}-link`;
+    const nic = (n: number, link: string) => `<interface type='user'><mac address='52:54:00:4c:03:0${n}'/><model type='e1000'/>${link}</interface>`;
+    const { parts } = await launch(bareXml(name, randomUUID(), '', nic(1, "<link state='down'/>") + nic(2, "<link state='up'/>")));
+    expect(parts.beforeCont).toEqual([
+      { execute: 'set_link', arguments: { name: 'net0', up: false } },
+      { execute: 'balloon', arguments: { value: 64 * MiB } },
+    ]);
+    // SeaBIOS maps the NICs' register BARs; STATUS is at offset 8, bit 1 is LU (link up).
+    type PciDevice = { qdev_id: string; regions: { type: string; address: number }[] };
+    const bars = await until(
+      'the firmware to map the NICs',
+      async () => {
+        const buses = (await qmp(name, { execute: 'query-pci' })).return as { devices: PciDevice[] }[];
+        const bar = (id: string) => buses.flatMap((b) => b.devices).find((d) => d.qdev_id === id)?.regions.find((r) => r.type === 'memory')?.address;
+        const b = [bar('net0'), bar('net1')];
+        return b.every((a) => a !== undefined && a > 0 && a < 2 ** 32) ? (b as number[]) : undefined;
+      },
+      20000,
+    );
+    const status = async (bar: number) => {
+      const out = (await qmp(name, { execute: 'human-monitor-command', arguments: { 'command-line': `xp /1wx ${bar + 8}` } })).return as string;
+      return Number(/: (0x[0-9a-f]+)/.exec(out)![1]);
+    };
+    expect([(await status(bars[0])) & 2, (await status(bars[1])) & 2]).toEqual([0, 2]);
+    await destroyDomain(h, name);
   }, 60000);
 
   it('UEFI by autoselection from the host firmware descriptors: the variable store is copied from the template on first start only', async () => {
