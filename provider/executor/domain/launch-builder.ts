@@ -44,6 +44,7 @@ import type { Domain } from '../../../model/domain/domain';
 import type { Disk } from '../../../model/domain/devices/disk';
 import type { BackingStore } from '../../../model/domain/devices/storage-source';
 import type { HostFacts } from '../../../model/host-facts';
+import { orderHugetlbfsMounts, unmountedConfiguredHugetlbfs } from '../../../model/hugetlbfs-mount-choice';
 import { MEMORY_UNLIMITED_KIB } from '../../../model/domain/memory';
 import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../model/network';
 import type { MdevDeclaration, SriovDeclaration } from '../../../planner/hostdev-check';
@@ -100,8 +101,13 @@ export interface QemuLaunchBuilderOptions {
   readonly policy?: LaunchHostPolicy;
   /** sysfs/procfs for the hugepage and VFIO steps; default the transport's (tests: a fake sysfs). Give the same to launchDomainHost. */
   readonly hostContext?: HostContext;
-  /** qemu.conf-style settings for the QEMU defaults and the argv builder (libvirt's names: vncListen, seccompSandbox...). */
-  readonly qemuConfig?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * qemu.conf-style settings for the QEMU defaults and the argv builder (libvirt's names:
+   * vncListen, seccompSandbox...). `hugetlbfsMount` (qemu.conf `hugetlbfs_mount`; one path or a
+   * list): the only hugetlbfs mount points guest memory may use, in order of preference
+   * (model/hugetlbfs-mount-choice.ts; docs/domain-launch.md).
+   */
+  readonly qemuConfig?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
   /** Randomness (UUIDs of new domains and genids, the master key, secret IVs). */
   readonly random?: { readonly uuid: () => string; readonly bytes: (n: number) => Buffer };
   /** Current time in seconds since the epoch (`<clock offset='variable'>`). */
@@ -133,6 +139,18 @@ export function hugetlbfsMountRoot(runDir: string): string {
  */
 export function launchDomainId(uuid: string): number {
   return parseInt(uuid.replace(/-/g, '').slice(0, 6), 16) + 1;
+}
+
+/**
+ * The `hugetlbfsMount` setting as a list of mount points (qemu.conf takes one path or a list),
+ * or undefined when it is not set. Throws TypeError for another type of value.
+ */
+export function hugetlbfsMountSetting(config: QemuLaunchBuilderOptions['qemuConfig']): readonly string[] | undefined {
+  const v = config?.hugetlbfsMount;
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v;
+  throw new TypeError(`the qemuConfig setting hugetlbfsMount is ${JSON.stringify(v)}; give a mount point or a list of them`);
 }
 
 /** Thrown by build: names the host, the domain and what cannot be launched. */
@@ -185,11 +203,21 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     }
     const firmware = def.os?.firmware ? await readHostFirmwareDescriptors(t).catch((e) => Promise.reject(fail('cannot read the firmware descriptors', e))) : [];
 
-    // Hugepages: the mounts the argv may use, including ones the launch will make.
+    // Hugepages: the mounts the argv may use (the configured ones, else the conventional ones
+    // first), including ones the launch will make.
     const demand = hugepageDemand(def, facts, bctx.hostLabel);
+    const configuredMounts = hugetlbfsMountSetting(this.o.qemuConfig);
+    if (configuredMounts && demand.mountSizesKiB.length) {
+      const missing = unmountedConfiguredHugetlbfs(facts.hugepages.mounts, configuredMounts);
+      if (missing.length) {
+        const have = facts.hugepages.mounts.length ? `hugetlbfs is mounted on ${facts.hugepages.mounts.map((m) => `${m.path} (${m.pageSizeKiB} KiB)`).join(', ')}` : 'no hugetlbfs is mounted';
+        throw new LaunchBuildError(`${where}: the qemuConfig setting hugetlbfsMount names ${missing.join(', ')}, which ${missing.length > 1 ? 'are not hugetlbfs mounts' : 'is not a hugetlbfs mount'} on the host (${have}); mount hugetlbfs there or remove it from the setting`);
+      }
+    }
+    const usableMounts = orderHugetlbfsMounts(facts.hugepages.mounts, configuredMounts);
     const mountRoot = policy.mountHugetlbfs ? hugetlbfsMountRoot(path.posix.dirname(paths.dir)) : undefined;
-    const planned = mountRoot === undefined ? [] : demand.mountSizesKiB.filter((s) => !facts.hugepages.mounts.some((m) => m.pageSizeKiB === s)).map((s) => ({ path: `${mountRoot}/hugepages-${s}kB`, pageSizeKiB: s }));
-    const host = argvHostFromFacts(facts, { systemPageSizeKiB: await this.systemPageSizeKiB(), plannedMounts: planned });
+    const planned = mountRoot === undefined ? [] : demand.mountSizesKiB.filter((s) => !usableMounts.some((m) => m.pageSizeKiB === s)).map((s) => ({ path: `${mountRoot}/hugepages-${s}kB`, pageSizeKiB: s }));
+    const host = argvHostFromFacts(facts, { systemPageSizeKiB: await this.systemPageSizeKiB(), plannedMounts: planned, ...(configuredMounts ? { hugetlbfsMount: configuredMounts } : {}) });
 
     const libDir = `${paths.dir}/lib`;
     const argvPaths: ArgvPaths = {

@@ -25,6 +25,7 @@ import * as path from 'path';
 import { main } from '../../../../cli/main';
 import { parseDomainXml } from '../../../../model/domain';
 import type { HostFacts } from '../../../../model/host-facts';
+import { orderHugetlbfsMounts } from '../../../../model/hugetlbfs-mount-choice';
 import { parsePoolXml } from '../../../../model/pool';
 import { parseVolumeXml } from '../../../../model/volume';
 import { planPins } from '../../../../planner/pin-plan';
@@ -387,7 +388,7 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     expect(parts.hostSteps!.map((s) => s.name)).toEqual(['write the private files', 'prepare hugepages']);
     const r = await launchDomain(h, { ...parts, name: 'lbl-huge', uuid, pins: planPins(domain, facts, t.hostLabel) });
     const rec = r.record;
-    const existing = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path;
+    const existing = orderHugetlbfsMounts(facts.hugepages.mounts).find((m) => m.pageSizeKiB === 2048)?.path;
     const mount = existing ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
     const memDir = `${mount}/virtform/${launchDomainId(uuid)}-lbl-huge`;
     expect(rec.hugepages).toEqual([
@@ -433,7 +434,7 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     expect(pidsWithUuid(failUuid)).toEqual([]);
     expect(fs.existsSync(paths.dir)).toBe(false);
     expect([num(NR), num(FREE)]).toEqual([nrBefore, freeBefore]);
-    const mount = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
+    const mount = orderHugetlbfsMounts(facts.hugepages.mounts).find((m) => m.pageSizeKiB === 2048)?.path ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
     expect(fs.existsSync(`${mount}/virtform/${launchDomainId(failUuid)}-${name}`)).toBe(false);
   }, 60000);
 });
