@@ -25,7 +25,8 @@
  *     `<stateDir>/nvram`, hugepage files under `<mount>/virtform/ID-NAME`, the QMP monitor on
  *     `<run>/NAME/qmp.sock`, `fdPassing: 'none'` (QEMU opens paths and taps itself);
  *  6. before `cont`, libvirt's start-time QMP commands in libvirt's order (startupQmpCommands in
- *     qemu/argv/startup-actions.ts): display passwords (`set_password`), the balloon's stats
+ *     qemu/argv/startup-actions.ts): display passwords (`set_password`), NIC links taken down
+ *     (`set_link`), the balloon's stats
  *     period (`qom-set`) and target (`balloon`), disk I/O limits (`block_set_io_throttle`),
  *     `set-action` (on_reboot=destroy), `object-del` of the preallocation thread contexts;
  *  7. host steps run by the launcher before QEMU starts (launch-host-steps.ts): private files,
@@ -33,8 +34,11 @@
  *     for QEMU), taps. Their release is `domainResourceReleaseHook`, which the DomainHost of
  *     every command must carry (`launchDomainHost`).
  *
- * Nothing here writes to the host: building twice is harmless (DomainExecutor builds before it
- * clears a leftover run dir). Secrets (the master key, display passwords) never reach status.json,
+ * Nothing here changes the host: it reads files, runs `getconf`, `qemu-img info` and, on a caps
+ * cache miss, QEMU's caps probe (the cache is on the machine running virtform). Building twice is
+ * harmless (DomainExecutor builds before it clears a leftover run dir), and `virtform
+ * domxml-to-native` builds without launching to print the command line apply would run (it never
+ * runs the host steps). Secrets (the master key, display passwords) never reach status.json,
  * messages or a command line in clear.
  */
 import { randomBytes, randomUUID } from 'crypto';
@@ -94,6 +98,13 @@ export interface QemuLaunchBuilderOptions {
   readonly stateDir: string;
   /** Networks (`<interface type='network'>`) and pools (`<disk type='volume'>`) stored on the host. */
   readonly store?: Pick<DefinitionStore, 'get'>;
+  /**
+   * `<disk type='volume'>` also needs the volume's stored definition, not only its pool's
+   * (volumeDiskPools `requireVolumes`). Off for apply, which builds a domain before the volumes
+   * it creates in the same run are stored; on for `virtform domxml-to-native`, where nothing
+   * will create them before the launch it shows.
+   */
+  readonly requireVolumes?: boolean;
   /** Where probed caps are cached on this machine. Default `$XDG_CACHE_HOME/virtform/qemu-caps`. */
   readonly capsCacheDir?: string;
   /** Caps to use instead of probing (tests, `--caps`). */
@@ -414,7 +425,7 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
       if (i >= 0) throw new Error(`${disks[i].target?.dev ? `disk '${disks[i].target!.dev}'` : `disk #${i + 1}`} uses pool '${disks[i].source!.pool}', and this command has no access to the host's stored pools`);
       return undefined;
     }
-    return volumeDiskPools(def, this.o.store, { stateDir: this.o.stateDir });
+    return volumeDiskPools(def, this.o.store, { stateDir: this.o.stateDir, ...(this.o.requireVolumes ? { requireVolumes: true } : {}) });
   }
 }
 
