@@ -22,6 +22,7 @@
 import { formatCpuList } from '../model/cpu-list';
 import type { Domain } from '../model/domain/domain';
 import type { HostFacts, HugepagePool } from '../model/host-facts';
+import { orderHugetlbfsMounts } from '../model/hugetlbfs-mount-choice';
 import { hugepageDemand, nodesWord, pageSizeWord, type HugepageDemand, type HugepageNeed } from './hugepage-demand';
 import type { HugepageClaim, HugepageLedger } from './hugepage-ledger';
 import type { HostIssue } from './host-issue';
@@ -79,7 +80,8 @@ export function checkHugepageFit(domain: Domain, facts: HostFacts, ledger: Hugep
 
   const mounts: HugepageMountStep[] = [];
   for (const size of demand.mountSizesKiB) {
-    const m = facts.hugepages.mounts.find((x) => x.pageSizeKiB === size);
+    // The mount a launch chooses with the default settings (the conventional mount points first).
+    const m = orderHugetlbfsMounts(facts.hugepages.mounts).find((x) => x.pageSizeKiB === size);
     if (m) {
       mounts.push({ sizeKiB: size, existing: m.path });
     } else if (opts.mountMissing) {

@@ -1,36 +1,40 @@
 /**
  * `virtform domxml-to-native qemu-argv FILE [-c URI] [--caps FILE]`: prints the QEMU command line
- * virtform would start for a domain XML, in libvirt's `.args` layout (environment, binary, one
- * option per line).
+ * `virtform apply` would start for a domain XML on the URI's host, in libvirt's `.args` layout
+ * (environment, binary, one option per line).
  *
- * -c is parsed like every other verb's (provider/host/uri.ts); without it, the embedded default
- * `qemu:///embed?root=./.virtform`. The URI's state directory is where per-domain paths (monitor
- * socket, private dir) point, and where `<disk type='volume'>` pools and volumes are read from
- * (the stored definitions, as apply reads them; provider/executor/storage/volume-disk-pools.ts).
- * Nothing is written there.
+ * It goes through apply's own launch path: QemuLaunchBuilder.build (the host's facts, caps,
+ * firmware, stored networks and pools, free display ports, disk backing chains, the console
+ * socket, the per-domain paths under `<run>/NAME/`), then launchArgv, which adds what the
+ * launcher owns (`-pidfile <run>/NAME/pid`), as `virsh domxml-to-native` prints the whole
+ * command line libvirt would run. The builder's host steps (private files, hugepages, taps,
+ * VFIO) are not run and nothing is written to the URI's state; the launcher's wrapper around
+ * QEMU (setsid, and `prlimit --memlock` when QEMU needs a memlock limit) and the QMP commands
+ * sent before `cont` are not part of the command line and are not printed.
  *
- * The QEMU capabilities come from `--caps` (libvirt's `<qemuCaps>` XML, or a virtform caps JSON)
- * or else from probing the domain's emulator on this machine (cached per binary). Host facts
- * (NUMA nodes, hugetlbfs mounts) are this machine's, so only local URIs (embed, system) are
- * taken: a remote host's caps and facts would have to come through its transport.
+ * - A definition without `<uuid>` gets a random one, as libvirt makes one up for it.
+ * - `<disk type='volume'>` needs its pool and volume stored in the URI's state (nothing will
+ *   create them before the launch shown); a volume whose definition the same apply would create
+ *   is not known here.
+ * - -c is parsed like every other verb's (provider/host/uri.ts); without it, the embedded default
+ *   `qemu:///embed?root=./.virtform`. Only local URIs (embed, system) are taken.
+ * - The QEMU capabilities come from `--caps` (libvirt's `<qemuCaps>` XML, or a virtform caps
+ *   JSON) or else from probing the domain's emulator on the host (cached per binary).
  */
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { randomBytes } from 'crypto';
+import { randomUUID } from 'crypto';
 import type { Command } from 'commander';
 import type { CliIo } from '../main';
 import { VirtformError } from '../errors';
 import { parseDomainXml } from '../../model/domain/domain';
-import { capsFromJson, loadLibvirtCapsFile, loadQemuCapsCached, type QemuCaps, type QemuCapsJson } from '../../provider/qemu/caps';
-import { prepareDomain } from '../../provider/qemu/prepare';
-import { loadFirmwareDescriptors } from '../../provider/qemu/defaults';
-import { buildQemuCommandLine } from '../../provider/qemu/argv/build';
-import type { ArgvContext } from '../../provider/qemu/argv/context';
-import { domainShortName } from '../../provider/qemu/argv/guest-memory';
-import { localProbeHost, readLocalArgvHost } from '../../provider/qemu/local-argv-host';
+import { planPins } from '../../planner/pin-plan';
+import { capsFromJson, loadLibvirtCapsFile, type QemuCaps, type QemuCapsJson } from '../../provider/qemu/caps';
+import { QemuCommandLine } from '../../provider/qemu/argv/command-line';
+import { LaunchBuildError, QemuLaunchBuilder } from '../../provider/executor/domain/launch-builder';
+import { launchArgv } from '../../provider/executor/domain/launch-spec';
+import { domainRunPaths } from '../../provider/executor/domain/run-paths';
 import { StateStore } from '../../provider/executor/state/state-store';
-import { volumeDiskPools } from '../../provider/executor/storage/volume-disk-pools';
+import { discoverHost } from '../../provider/host/host-discovery';
 import { openTransport } from '../../provider/host/open-transport';
 import { hostPaths, parseConnectionUri } from '../../provider/host/uri';
 
@@ -52,7 +56,7 @@ export interface LocalLayout {
 export function localLayout(uri: string | undefined): LocalLayout {
   const parsed = parseConnectionUri(uri);
   if (parsed.kind === 'ssh') {
-    throw new VirtformError(`domxml-to-native reads this machine's QEMU and host facts; '${parsed.uri}' names a remote host (fix: run it on that host, or pass --caps FILE for an offline command line)`);
+    throw new VirtformError(`domxml-to-native reads this machine's QEMU and host facts; '${parsed.uri}' names a remote host (fix: run it on that host with a local URI)`);
   }
   const p = hostPaths(parsed);
   return { root: p.stateDir, run: p.runDir };
@@ -68,89 +72,49 @@ export async function loadCapsFile(file: string): Promise<QemuCaps> {
   return loadLibvirtCapsFile(file);
 }
 
-/** Firmware descriptor folders QEMU's firmware.json spec defines, most important first. */
-function firmwareDirs(): string[] {
-  const xdg = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
-  return [path.join(xdg, 'qemu', 'firmware'), '/etc/qemu/firmware', '/usr/share/qemu/firmware'];
-}
-
-/** The command line for `xml` on this machine, in the `.args` layout. */
+/**
+ * The command line apply would start for `xml` on the URI's host, in the `.args` layout:
+ * QemuLaunchBuilder.build without its host steps, completed by launchArgv.
+ */
 export async function domxmlToQemuArgv(xml: string, file: string, opts: DomxmlToNativeOpts): Promise<string> {
   const layout = localLayout(opts.connect);
   const def = parseDomainXml(xml, file);
-  const storagePools = await storedVolumePools(def, opts.connect, layout.root).catch((e: Error) => {
-    throw new VirtformError(`${file}: ${e.message}`);
-  });
-  let caps: QemuCaps;
-  if (opts.caps !== undefined) {
-    caps = await loadCapsFile(opts.caps);
-  } else {
-    const binary = def.devices?.emulator ?? '/usr/bin/qemu-system-x86_64';
-    const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'virtform', 'qemu-caps');
-    caps = (await loadQemuCapsCached(localProbeHost(), binary, { cacheDir })).caps;
-  }
-  const id = -1;
-  const short = domainShortName(def, id);
-  const runDir = path.join(layout.run, def.name);
-  const masterKey = randomBytes(32);
-  const ctx: ArgvContext = {
-    caps,
-    host: readLocalArgvHost(),
-    paths: {
-      domainLibDir: path.join(layout.root, 'lib', `domain-${short}`),
-      channelTargetDir: path.join(runDir, 'channels'),
-      hugepageSubdir: 'virtform',
-      memoryBackingDir: path.join(layout.root, 'ram'),
-      nvramDir: path.join(layout.root, 'nvram'),
-      runDir,
-    },
-    monitor: { kind: 'socket', path: path.join(runDir, 'qmp.sock') },
-    launchEnv: {
-      ...(process.env.PATH !== undefined ? { PATH: process.env.PATH } : {}),
-      ...(process.env.USER !== undefined ? { USER: process.env.USER } : {}),
-      ...(process.env.LOGNAME !== undefined ? { LOGNAME: process.env.LOGNAME } : {}),
-    },
-    nowEpochSeconds: Math.floor(Date.now() / 1000),
-    domainId: id,
-    fdPassing: 'none',
-    hostEnv: {},
-    config: {},
-    secrets: { masterKey, iv: () => randomBytes(16), lookup: () => undefined },
-    ...(storagePools ? { storagePools } : {}),
-  };
-  prepareDomain(def, caps, {
-    hostArch: os.arch() === 'x64' ? 'x86_64' : os.arch(),
-    firmware: loadFirmwareDescriptors(firmwareDirs()),
-    launch: true,
-    validateWith: ctx,
-    newUuid: () => randomUuid(),
-  });
-  return buildQemuCommandLine(def, ctx).toArgsFile();
-}
-
-/** The stored pools and volumes behind the volume disks of `def`; the state is only read when there are some. */
-async function storedVolumePools(def: ReturnType<typeof parseDomainXml>, uri: string | undefined, stateDir: string): Promise<ArgvContext['storagePools']> {
-  if (!(def.devices?.disks ?? []).some((d) => d.type === 'volume')) return undefined;
-  const transport = await openTransport(uri);
+  def.uuid ??= randomUUID();
+  const caps = opts.caps !== undefined ? await loadCapsFile(opts.caps) : undefined;
+  const transport = await openTransport(opts.connect);
   try {
-    return await volumeDiskPools(def, new StateStore(transport, stateDir), { requireVolumes: true, stateDir });
+    const facts = await discoverHost(transport);
+    const paths = domainRunPaths(layout.run, def.name);
+    const pins = planPins(def, facts, transport.hostLabel);
+    const builder = new QemuLaunchBuilder({
+      transport,
+      stateDir: layout.root,
+      store: new StateStore(transport, layout.root),
+      requireVolumes: true,
+      ...(caps ? { caps } : {}),
+    });
+    const parts = await builder.build(def, { paths, facts, hostLabel: transport.hostLabel });
+    const argv = launchArgv({ name: def.name, uuid: def.uuid, argv: parts.argv, pins, ...(parts.consoleSocket ? { consoleSocket: parts.consoleSocket } : {}) }, paths);
+    const cmd = new QemuCommandLine(argv[0]);
+    for (const [k, v] of Object.entries(parts.env ?? {})) cmd.setEnv(k, v);
+    cmd.args.push(...argv.slice(1));
+    return cmd.toArgsFile();
+  } catch (e) {
+    if (e instanceof LaunchBuildError) throw new VirtformError(`${file}: ${e.message}`);
+    throw e;
   } finally {
     await transport.close();
   }
 }
 
-function randomUuid(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 export function register(program: Command, io: CliIo): void {
   program
     .command('domxml-to-native')
-    .description("print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line in libvirt's .args layout")
+    .description(
+      "print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line apply would start on the URI's host " +
+        "(the launcher's -pidfile included; not its setsid/prlimit wrapper or the QMP commands sent before the guest runs), in libvirt's .args layout; " +
+        'nothing is written and no host preparation (hugepages, taps, devices) is done',
+    )
     .argument('<format>', "the native format; only 'qemu-argv'")
     .argument('<file>', 'the domain XML file')
     .option('-c, --connect <uri>', 'connection URI, local: qemu:///embed?root=DIR or qemu:///system (default: qemu:///embed?root=./.virtform)')

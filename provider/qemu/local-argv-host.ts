@@ -1,8 +1,8 @@
 /**
- * What the argv builder needs from this machine when no host discovery is at hand (`virtform
- * domxml-to-native` run locally): host NUMA nodes from sysfs, hugetlbfs mounts from
- * /proc/mounts with their page sizes, and a QEMU probe host (exec + unix sockets) for the caps
- * probe. Deliberately small: provider/host's HostFacts discovery supersedes it where present,
+ * What the argv builder needs from this machine when no host discovery is at hand (tests that
+ * build a command line here; `virtform domxml-to-native` now goes through the launch builder and
+ * HostFacts): host NUMA nodes from sysfs, hugetlbfs mounts from /proc/mounts with their page
+ * sizes, and a QEMU probe host (exec + unix sockets) for the caps probe (also domxml-format's). Deliberately small: provider/host's HostFacts discovery supersedes it where present,
  * and its parsers (mounts, sizes, CPU lists) are the ones used here.
  */
 import * as fs from 'fs';

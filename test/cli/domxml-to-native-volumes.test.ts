@@ -75,7 +75,8 @@ describeUnless(missingBinaryReason(QEMU_IMG))('virtform domxml-to-native qemu-ar
     expect(lines).toContain(
       `-blockdev '{"driver":"file","filename":"${poolDir}/disk0.qcow2","node-name":"libvirt-1-storage","auto-read-only":true,"discard":"unmap"}'`,
     );
-    expect(lines).toContain(`-blockdev '{"node-name":"libvirt-1-format","read-only":false,"driver":"qcow2","file":"libvirt-1-storage"}'`);
+    // apply reads the image's backing chain: it has no backing file, so QEMU is told so ("backing":null).
+    expect(lines).toContain(`-blockdev '{"node-name":"libvirt-1-format","read-only":false,"driver":"qcow2","file":"libvirt-1-storage","backing":null}'`);
     expect(lines).toContain(`-chardev socket,id=charmonitor,path=${root}/run/web/qmp.sock,server=on,wait=off`);
     // Only read: the state has no domain and no run directory afterwards.
     expect(fs.readdirSync(path.join(root, 'domains'))).toEqual([]);
@@ -87,7 +88,8 @@ describeUnless(missingBinaryReason(QEMU_IMG))('virtform domxml-to-native qemu-ar
     const r = await run('domxml-to-native', 'qemu-argv', f, '-c', uri, '--caps', caps);
     expect([r.code, r.out]).toEqual([1, '']);
     expect(r.err).toBe(
-      `Error: ${f}: disk 'vda' (<source pool='scratch' volume='disk0.qcow2'/>): storage pool 'scratch' is not defined on this host (${root}/pools/scratch.xml) ` +
+      `Error: ${f}: localhost: domain 'web': cannot read the storage pools of its volume disks: ` +
+        `disk 'vda' (<source pool='scratch' volume='disk0.qcow2'/>): storage pool 'scratch' is not defined on this host (${root}/pools/scratch.xml) ` +
         '(fix: define the pool, with its volume, in the stack and apply it, or name an existing pool)\n',
     );
   });
@@ -97,7 +99,8 @@ describeUnless(missingBinaryReason(QEMU_IMG))('virtform domxml-to-native qemu-ar
     const r = await run('domxml-to-native', 'qemu-argv', f, '-c', uri, '--caps', caps);
     expect([r.code, r.out]).toEqual([1, '']);
     expect(r.err).toBe(
-      `Error: ${f}: disk 'vda' (<source pool='images' volume='data.qcow2'/>): storage volume 'data.qcow2' is not defined in pool 'images' (${root}/volumes/images/data.qcow2.xml) ` +
+      `Error: ${f}: localhost: domain 'web': cannot read the storage pools of its volume disks: ` +
+        `disk 'vda' (<source pool='images' volume='data.qcow2'/>): storage volume 'data.qcow2' is not defined in pool 'images' (${root}/volumes/images/data.qcow2.xml) ` +
         "(fix: define the volume in the stack and apply it, or name an existing volume of pool 'images')\n",
     );
   });

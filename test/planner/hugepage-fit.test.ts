@@ -107,6 +107,12 @@ describe('checkHugepageFit', () => {
     expect(fit.growth).toEqual([]);
   });
 
+  it('shows the mount a launch takes by default: /dev/hugepages before a stray mount of the same size listed first in /proc/mounts', () => {
+    const base = twoNodes(0, 512);
+    const facts = { ...base, hugepages: { ...base.hugepages, mounts: [{ path: '/tmp/stray', pageSizeKiB: 2048 }, ...base.hugepages.mounts] } };
+    expect(checkHugepageFit(bound1(), facts, new HugepageLedger()).mounts).toEqual([{ sizeKiB: 2048, existing: '/dev/hugepages' }]);
+  });
+
   it('names the node, the need and the free pages, and proposes a node that fits (enough in total, not on the bound node)', () => {
     const fit = checkHugepageFit(bound1(), twoNodes(1000, 300), new HugepageLedger());
     expect(fit.issues).toHaveLength(1);

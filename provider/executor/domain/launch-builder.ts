@@ -13,7 +13,8 @@
  *     unix socket `<run>/NAME/console.sock` (console-socket.ts); autoport VNC/SPICE displays get
  *     free host ports (display-ports.ts); network/bridge interfaces get their tap's name
  *     (`<target dev>`, so the argv has `-netdev tap,ifname=...,script=no,downscript=no`);
- *     `<disk type='volume'>` resolves through the host's stored pools;
+ *     `<disk type='volume'>` resolves through the host's stored pools (volumeDiskPools, shared
+ *     with domxml-to-native; volumes need no stored definition yet);
  *  4. the disks' backing chains, read from their images with `qemu-img info --backing-chain` on
  *     the host (storage/disk-chain.ts), as libvirt does at every start: file and block disks,
  *     and volume disks of local pools once their volume is resolved to its path; the layers
@@ -24,7 +25,8 @@
  *     `<stateDir>/nvram`, hugepage files under `<mount>/virtform/ID-NAME`, the QMP monitor on
  *     `<run>/NAME/qmp.sock`, `fdPassing: 'none'` (QEMU opens paths and taps itself);
  *  6. before `cont`, libvirt's start-time QMP commands in libvirt's order (startupQmpCommands in
- *     qemu/argv/startup-actions.ts): display passwords (`set_password`), the balloon's stats
+ *     qemu/argv/startup-actions.ts): display passwords (`set_password`), NIC links taken down
+ *     (`set_link`), the balloon's stats
  *     period (`qom-set`) and target (`balloon`), disk I/O limits (`block_set_io_throttle`),
  *     `set-action` (on_reboot=destroy), `object-del` of the preallocation thread contexts;
  *  7. host steps run by the launcher before QEMU starts (launch-host-steps.ts): private files,
@@ -32,8 +34,11 @@
  *     for QEMU), taps. Their release is `domainResourceReleaseHook`, which the DomainHost of
  *     every command must carry (`launchDomainHost`).
  *
- * Nothing here writes to the host: building twice is harmless (DomainExecutor builds before it
- * clears a leftover run dir). Secrets (the master key, display passwords) never reach status.json,
+ * Nothing here changes the host: it reads files, runs `getconf`, `qemu-img info` and, on a caps
+ * cache miss, QEMU's caps probe (the cache is on the machine running virtform). Building twice is
+ * harmless (DomainExecutor builds before it clears a leftover run dir), and `virtform
+ * domxml-to-native` builds without launching to print the command line apply would run (it never
+ * runs the host steps). Secrets (the master key, display passwords) never reach status.json,
  * messages or a command line in clear.
  */
 import { randomBytes, randomUUID } from 'crypto';
@@ -43,10 +48,9 @@ import type { Domain } from '../../../model/domain/domain';
 import type { Disk } from '../../../model/domain/devices/disk';
 import type { BackingStore } from '../../../model/domain/devices/storage-source';
 import type { HostFacts } from '../../../model/host-facts';
+import { orderHugetlbfsMounts, unmountedConfiguredHugetlbfs } from '../../../model/hugetlbfs-mount-choice';
 import { MEMORY_UNLIMITED_KIB } from '../../../model/domain/memory';
 import { applyNetworkDefaults, parseNetworkXml, type Network } from '../../../model/network';
-import { applyPoolDefaults } from '../../../model/pool/defaults';
-import { parsePoolXml, type Pool } from '../../../model/pool/pool';
 import type { MdevDeclaration, SriovDeclaration } from '../../../planner/hostdev-check';
 import { hostdevDemand } from '../../../planner/hostdev-demand';
 import { hugepageDemand } from '../../../planner/hugepage-demand';
@@ -56,13 +60,14 @@ import type { ArgvContext, ArgvPaths } from '../../qemu/argv/context';
 import { domainShortName } from '../../qemu/argv/guest-memory';
 import { masterKeyPath } from '../../qemu/argv/sections/master-key';
 import { startupQmpCommands } from '../../qemu/argv/startup-actions';
-import { resolveVolume, type ArgvStoragePools, type StorageVolumeInfo } from '../../qemu/argv/storage/pool-volume';
+import { resolveVolume, type ArgvStoragePools } from '../../qemu/argv/storage/pool-volume';
 import { argvHostFromFacts } from '../../qemu/argv-host-from-facts';
 import { loadQemuCapsCached, type QemuCaps } from '../../qemu/caps';
 import { prepareDomain } from '../../qemu/prepare';
 import type { HostContext } from '../host-context';
 import { tapName } from '../network/host-names';
 import { detectDiskChains } from '../storage/disk-chain';
+import { volumeDiskPools } from '../storage/volume-disk-pools';
 import { vfioMemlockLimit } from '../vfio/memlock';
 import type { DefinitionStore } from '../apply/definition-store';
 import type { DomainLaunchBuilder, DomainLaunchParts } from '../apply/domain-executor';
@@ -93,6 +98,13 @@ export interface QemuLaunchBuilderOptions {
   readonly stateDir: string;
   /** Networks (`<interface type='network'>`) and pools (`<disk type='volume'>`) stored on the host. */
   readonly store?: Pick<DefinitionStore, 'get'>;
+  /**
+   * `<disk type='volume'>` also needs the volume's stored definition, not only its pool's
+   * (volumeDiskPools `requireVolumes`). Off for apply, which builds a domain before the volumes
+   * it creates in the same run are stored; on for `virtform domxml-to-native`, where nothing
+   * will create them before the launch it shows.
+   */
+  readonly requireVolumes?: boolean;
   /** Where probed caps are cached on this machine. Default `$XDG_CACHE_HOME/virtform/qemu-caps`. */
   readonly capsCacheDir?: string;
   /** Caps to use instead of probing (tests, `--caps`). */
@@ -100,8 +112,13 @@ export interface QemuLaunchBuilderOptions {
   readonly policy?: LaunchHostPolicy;
   /** sysfs/procfs for the hugepage and VFIO steps; default the transport's (tests: a fake sysfs). Give the same to launchDomainHost. */
   readonly hostContext?: HostContext;
-  /** qemu.conf-style settings for the QEMU defaults and the argv builder (libvirt's names: vncListen, seccompSandbox...). */
-  readonly qemuConfig?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * qemu.conf-style settings for the QEMU defaults and the argv builder (libvirt's names:
+   * vncListen, seccompSandbox...). `hugetlbfsMount` (qemu.conf `hugetlbfs_mount`; one path or a
+   * list): the only hugetlbfs mount points guest memory may use, in order of preference
+   * (model/hugetlbfs-mount-choice.ts; docs/domain-launch.md).
+   */
+  readonly qemuConfig?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
   /** Randomness (UUIDs of new domains and genids, the master key, secret IVs). */
   readonly random?: { readonly uuid: () => string; readonly bytes: (n: number) => Buffer };
   /** Current time in seconds since the epoch (`<clock offset='variable'>`). */
@@ -133,6 +150,18 @@ export function hugetlbfsMountRoot(runDir: string): string {
  */
 export function launchDomainId(uuid: string): number {
   return parseInt(uuid.replace(/-/g, '').slice(0, 6), 16) + 1;
+}
+
+/**
+ * The `hugetlbfsMount` setting as a list of mount points (qemu.conf takes one path or a list),
+ * or undefined when it is not set. Throws TypeError for another type of value.
+ */
+export function hugetlbfsMountSetting(config: QemuLaunchBuilderOptions['qemuConfig']): readonly string[] | undefined {
+  const v = config?.hugetlbfsMount;
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v;
+  throw new TypeError(`the qemuConfig setting hugetlbfsMount is ${JSON.stringify(v)}; give a mount point or a list of them`);
 }
 
 /** Thrown by build: names the host, the domain and what cannot be launched. */
@@ -185,11 +214,21 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     }
     const firmware = def.os?.firmware ? await readHostFirmwareDescriptors(t).catch((e) => Promise.reject(fail('cannot read the firmware descriptors', e))) : [];
 
-    // Hugepages: the mounts the argv may use, including ones the launch will make.
+    // Hugepages: the mounts the argv may use (the configured ones, else the conventional ones
+    // first), including ones the launch will make.
     const demand = hugepageDemand(def, facts, bctx.hostLabel);
+    const configuredMounts = hugetlbfsMountSetting(this.o.qemuConfig);
+    if (configuredMounts && demand.mountSizesKiB.length) {
+      const missing = unmountedConfiguredHugetlbfs(facts.hugepages.mounts, configuredMounts);
+      if (missing.length) {
+        const have = facts.hugepages.mounts.length ? `hugetlbfs is mounted on ${facts.hugepages.mounts.map((m) => `${m.path} (${m.pageSizeKiB} KiB)`).join(', ')}` : 'no hugetlbfs is mounted';
+        throw new LaunchBuildError(`${where}: the qemuConfig setting hugetlbfsMount names ${missing.join(', ')}, which ${missing.length > 1 ? 'are not hugetlbfs mounts' : 'is not a hugetlbfs mount'} on the host (${have}); mount hugetlbfs there or remove it from the setting`);
+      }
+    }
+    const usableMounts = orderHugetlbfsMounts(facts.hugepages.mounts, configuredMounts);
     const mountRoot = policy.mountHugetlbfs ? hugetlbfsMountRoot(path.posix.dirname(paths.dir)) : undefined;
-    const planned = mountRoot === undefined ? [] : demand.mountSizesKiB.filter((s) => !facts.hugepages.mounts.some((m) => m.pageSizeKiB === s)).map((s) => ({ path: `${mountRoot}/hugepages-${s}kB`, pageSizeKiB: s }));
-    const host = argvHostFromFacts(facts, { systemPageSizeKiB: await this.systemPageSizeKiB(), plannedMounts: planned });
+    const planned = mountRoot === undefined ? [] : demand.mountSizesKiB.filter((s) => !usableMounts.some((m) => m.pageSizeKiB === s)).map((s) => ({ path: `${mountRoot}/hugepages-${s}kB`, pageSizeKiB: s }));
+    const host = argvHostFromFacts(facts, { systemPageSizeKiB: await this.systemPageSizeKiB(), plannedMounts: planned, ...(configuredMounts ? { hugetlbfsMount: configuredMounts } : {}) });
 
     const libDir = `${paths.dir}/lib`;
     const argvPaths: ArgvPaths = {
@@ -374,24 +413,19 @@ export class QemuLaunchBuilder implements DomainLaunchBuilder {
     return applyNetworkDefaults(parseNetworkXml(e.xml, `network '${name}' (stored definition)`));
   }
 
-  /** Pools of `<disk type='volume'>` from the store; volume paths of dir-like pools are `<target>/<volume>`. */
+  /**
+   * The stored pools behind `<disk type='volume'>` (volumeDiskPools, as domxml-to-native reads
+   * them). Volumes need no stored definition: an apply builds a domain before the volumes it
+   * creates in the same run have one.
+   */
   private async storagePools(def: Domain): Promise<ArgvStoragePools | undefined> {
-    const names = [...new Set((def.devices?.disks ?? []).filter((d) => d.type === 'volume' && d.source?.pool).map((d) => d.source!.pool!))];
-    if (!names.length) return undefined;
-    const pools = new Map<string, Pool>();
-    for (const name of names) {
-      if (!this.o.store) throw new Error(`a disk uses pool '${name}', and this command has no access to the host's stored pools`);
-      const e = await this.o.store.get({ kind: 'pool', name });
-      if (e.xml !== null) pools.set(name, applyPoolDefaults(parsePoolXml(e.xml, `pool '${name}' (stored definition)`)));
+    if (!this.o.store) {
+      const disks = def.devices?.disks ?? [];
+      const i = disks.findIndex((d) => d.type === 'volume' && d.source?.pool);
+      if (i >= 0) throw new Error(`${disks[i].target?.dev ? `disk '${disks[i].target!.dev}'` : `disk #${i + 1}`} uses pool '${disks[i].source!.pool}', and this command has no access to the host's stored pools`);
+      return undefined;
     }
-    return {
-      pool: (name) => pools.get(name),
-      volume: (_poolName, pool, volume): StorageVolumeInfo | undefined => {
-        const dir = pool.target?.path;
-        if (!dir || !['dir', 'fs', 'netfs'].includes(pool.type)) return undefined;
-        return { type: 'file', path: path.posix.join(dir, volume) };
-      },
-    };
+    return volumeDiskPools(def, this.o.store, { stateDir: this.o.stateDir, ...(this.o.requireVolumes ? { requireVolumes: true } : {}) });
   }
 }
 

@@ -103,6 +103,7 @@ export function hugepagesStep(o: HugepagesStepOptions): LaunchHostStep {
         ledger,
         ...(o.growPools ? { growPools: true } : {}),
         ...(o.mountMissingUnder !== undefined ? { mountMissingUnder: o.mountMissingUnder } : {}),
+        mounts: o.expectedMounts,
         memDir: o.memDir,
       });
       const wrong = prepared.mounts.filter((m) => o.expectedMounts.has(m.sizeKiB) && o.expectedMounts.get(m.sizeKiB) !== m.path);

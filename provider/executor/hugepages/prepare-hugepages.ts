@@ -11,8 +11,9 @@
  *    `nodeN/hugepages/hugepages-SkB/nr_hugepages`, then read back; if the kernel gave fewer
  *    pages (too little free contiguous memory), everything grown is shrunk back and the error
  *    says what was asked and what was reached;
- * 4. find a hugetlbfs mount per page size; mount one under `mountMissingUnder` when the host
- *    allows it and there is none (read back from /proc/mounts);
+ * 4. find a hugetlbfs mount per page size (the one the command line was built for, `mounts`);
+ *    mount one under `mountMissingUnder` when the host allows it and there is none (read back
+ *    from /proc/mounts);
  * 5. create the domain's directory for QEMU's mem-path under each mount (`memDir`).
  *
  * The result is what status.json records (`hugepages`): per page size and host node set, the
@@ -43,6 +44,12 @@ export interface HugepageRequest {
   readonly growPools?: boolean;
   /** The host allows virtform to mount hugetlbfs at `<dir>/hugepages-<size>kB` when no mount has the size. */
   readonly mountMissingUnder?: string;
+  /**
+   * The mount to use per page size (KiB → mount point): the one the command line was built for,
+   * when a host has several mounts of a size. Without an entry, the first mount of the size in
+   * /proc/mounts order.
+   */
+  readonly mounts?: ReadonlyMap<number, string>;
   /** A directory (relative, e.g. `virtform/1-web`) made under each mount for QEMU's mem-path, mode 0700. */
   readonly memDir?: string;
 }
@@ -135,10 +142,22 @@ export async function prepareHugepages(ctx: HostContext, req: HugepageRequest): 
     // 4. Mounts.
     const mounts: { sizeKiB: number; path: string; mountedByVirtform: boolean }[] = [];
     for (const size of req.demand.mountSizesKiB) {
-      const m = live.mounts.find((x) => x.pageSizeKiB === size);
+      const want = req.mounts?.get(size);
+      const m = live.mounts.find((x) => x.pageSizeKiB === size && (want === undefined || x.path === want));
       if (m) {
         mounts.push({ sizeKiB: size, path: m.path, mountedByVirtform: false });
         continue;
+      }
+      const own = req.mountMissingUnder === undefined ? undefined : `${req.mountMissingUnder.replace(/\/+$/, '')}/hugepages-${size}kB`;
+      if (want !== undefined && want !== own) {
+        throw new HostResourceError([
+          issue(
+            'HUGEPAGE_NO_MOUNT',
+            `host ${host}: the command line puts ${size} KiB pages on ${want}, which is not a hugetlbfs mount of that size now`,
+            live.mounts.length ? `hugetlbfs is mounted on ${live.mounts.map((x) => `${x.path} (${x.pageSizeKiB} KiB)`).join(', ')}` : 'no hugetlbfs is mounted at all',
+            `mount it again (mount -t hugetlbfs -o pagesize=${size}k hugetlbfs ${want}), or run the command again to use the mounts there are now`,
+          ),
+        ]);
       }
       if (req.mountMissingUnder === undefined) {
         throw new HostResourceError([

@@ -10,8 +10,8 @@
  *   instead of the argv builder's terse "not found" later. Without it only pools are read (the
  *   apply path: a volume the same apply creates has no definition yet when the domain is built).
  *
- * Shared by `virtform domxml-to-native` and the apply path (QemuLaunchBuilder keeps an identical
- * copy for now: provider/executor/domain/launch-builder.ts storagePools).
+ * The one resolution of volume disks: `virtform domxml-to-native` and the apply path
+ * (QemuLaunchBuilder, without requireVolumes) both call it.
  */
 import * as path from 'path';
 import type { Domain } from '../../../model/domain/domain';

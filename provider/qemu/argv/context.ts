@@ -128,8 +128,8 @@ export interface ArgvContext {
    * with (`<source fdgroup='NAME'>`), in passing order.
    */
   readonly fdGroups?: Readonly<Record<string, readonly number[]>>;
-  /** qemu.conf-style settings in effect (libvirt test harness: cfg.vncAllowHostAudio...). */
-  readonly config?: Readonly<Record<string, string | boolean | number>>;
+  /** qemu.conf-style settings in effect (libvirt test harness: cfg.vncAllowHostAudio...); lists for list settings (hugetlbfsMount). */
+  readonly config?: Readonly<Record<string, string | boolean | number | readonly string[]>>;
   /**
    * Master key, IVs and libvirt secret values for the secrets passed to QEMU (disk auth and
    * encryption, TLS key passwords...); see ./secret-object.ts. Without it, a domain that needs a

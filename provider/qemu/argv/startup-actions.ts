@@ -41,6 +41,28 @@ export function balloonStartupCommands(def: Domain): StartupQmpCommand[] {
   return out;
 }
 
+/**
+ * `set_link up=false` for every NIC whose `<link state='down'/>`: QEMU has no command-line
+ * option for a NIC's link state, so libvirt takes the link down over QMP at every start, naming
+ * the NIC by its device id (the interface's alias, `net0`). Interfaces of type `hostdev` are PCI
+ * devices, not QEMU NICs, and are skipped. Throws when a NIC to take down has no alias (the
+ * domain was not prepared).
+ */
+export function linkStateCommands(def: Domain): StartupQmpCommand[] {
+  const out: StartupQmpCommand[] = [];
+  (def.devices?.interfaces ?? []).forEach((iface, i) => {
+    if (iface.type === 'hostdev' || iface.link?.state !== 'down') return;
+    const alias = iface.alias?.name;
+    if (alias === undefined) {
+      throw new Error(
+        `the interface at /domain/devices/interface[${i + 1}] has <link state='down'/> but no device alias; prepare the domain (prepareDomain) before building its start-time commands`,
+      );
+    }
+    out.push({ execute: 'set_link', arguments: { name: alias, up: false } });
+  });
+  return out;
+}
+
 export interface StartupQmpInputs {
   /**
    * Ids of the thread contexts the command line created only to preallocate memory
@@ -60,7 +82,7 @@ export interface StartupQmpInputs {
  * itself comes later, from qemuProcessFinishStartup, unless the domain starts paused):
  *
  *   1. display passwords (`displayPasswords`);
- *   2. network link states (`set_link` for `<link state='down'/>`: not sent by virtform yet);
+ *   2. network link states (`set_link` for `<link state='down'/>`, linkStateCommands);
  *   3. the balloon: statistics period, then target (balloonStartupCommands);
  *   4. disk I/O limits, one `block_set_io_throttle` per disk with `<iotune>` (disk-throttle.ts);
  *   5. the lifecycle action (`set-action`, startupSetAction);
@@ -71,6 +93,7 @@ export interface StartupQmpInputs {
  */
 export function startupQmpCommands(def: Domain, caps: QemuCaps, inputs: StartupQmpInputs = {}): StartupQmpCommand[] {
   const out: StartupQmpCommand[] = [...(inputs.displayPasswords ?? [])];
+  out.push(...linkStateCommands(def));
   out.push(...balloonStartupCommands(def));
   out.push(...diskThrottleCommands(def));
   const action = startupSetAction(def, caps);

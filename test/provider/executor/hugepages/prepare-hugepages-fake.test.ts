@@ -51,6 +51,22 @@ describe('prepareHugepages on the fake two-node host', () => {
     expect(f.ops).toEqual([]);
   });
 
+  it('takes the mount the command line was built for (mounts), not the first of its size in /proc/mounts; fails naming it when it is gone', async () => {
+    await cmds.mountHugetlbfs('/tmp/stray', 2048); // listed after /dev/hugepages
+    const demand = { needs: [need(8, [0])], mountSizesKiB: [2048] };
+    const p = await prepareHugepages(ctx, { domain: 'web', demand, mounts: new Map([[2048, '/tmp/stray']]), memDir: 'virtform/1-web' });
+    expect(p.mounts).toEqual([{ sizeKiB: 2048, path: '/tmp/stray', mountedByVirtform: false }]);
+    expect(p.records.map((r) => [r.mount, r.memDir])).toEqual([['/tmp/stray', '/tmp/stray/virtform/1-web']]);
+    await releaseHugepages(ctx, p.records);
+    const err = await prepareHugepages(ctx, { domain: 'web', demand, mounts: new Map([[2048, '/mnt/gone']]), memDir: 'virtform/1-web' }).catch((e) => e);
+    expect(err).toBeInstanceOf(HostResourceError);
+    expect(err.message).toBe(
+      'error: host fakehost: the command line puts 2048 KiB pages on /mnt/gone, which is not a hugetlbfs mount of that size now; ' +
+        'hugetlbfs is mounted on /dev/hugepages (2048 KiB), /dev/hugepages1G (1048576 KiB), /tmp/stray (2048 KiB) (/domain/memoryBacking/hugepages) ' +
+        '(fix: mount it again (mount -t hugetlbfs -o pagesize=2048k hugetlbfs /mnt/gone), or run the command again to use the mounts there are now)',
+    );
+  });
+
   it('a shortfall without growPools fails before anything is touched, with the node and the numbers', async () => {
     const err = await prepareHugepages(ctx, { domain: 'web', demand: { needs: [need(32, [1])], mountSizesKiB: [2048] }, memDir: 'virtform/1-web' }).catch((e) => e);
     expect(err).toBeInstanceOf(HostResourceError);

@@ -9,6 +9,7 @@
  *   `virtform console`; destroy leaves nothing;
  * - `<on_reboot>destroy</on_reboot>`: `set-action` before `cont` makes a reset a shutdown, which
  *   a domain without it does not do;
+ * - `<link state='down'/>`: `set_link` before `cont`, seen in the NIC's own status register;
  * - autoport VNC with a password: a port nobody listens on (one is held by the test), the
  *   password only over QMP (never in argv, status.json or qemu.log);
  * - hugepages (root, local only): the memory on the host's 2 MiB hugetlbfs, the pool grown for it and given
@@ -24,6 +25,7 @@ import * as path from 'path';
 import { main } from '../../../../cli/main';
 import { parseDomainXml } from '../../../../model/domain';
 import type { HostFacts } from '../../../../model/host-facts';
+import { orderHugetlbfsMounts } from '../../../../model/hugetlbfs-mount-choice';
 import { parsePoolXml } from '../../../../model/pool';
 import { parseVolumeXml } from '../../../../model/volume';
 import { planPins } from '../../../../planner/pin-plan';
@@ -214,6 +216,34 @@ for (const mode of ['local', 'ssh'] as const) describeIf(skip ?? (mode === 'ssh'
     expect(pidsWithUuid(keep.record.uuid)).toEqual([]);
   }, 60000);
 
+  it("<link state='down'/>: set_link before cont takes that NIC's link down, as the guest's device sees it (the e1000 STATUS register's link-up bit)", async () => {
+    const name = `lb${mode[0]}-link`;
+    const nic = (n: number, link: string) => `<interface type='user'><mac address='52:54:00:4c:03:0${n}'/><model type='e1000'/>${link}</interface>`;
+    const { parts } = await launch(bareXml(name, randomUUID(), '', nic(1, "<link state='down'/>") + nic(2, "<link state='up'/>")));
+    expect(parts.beforeCont).toEqual([
+      { execute: 'set_link', arguments: { name: 'net0', up: false } },
+      { execute: 'balloon', arguments: { value: 64 * MiB } },
+    ]);
+    // SeaBIOS maps the NICs' register BARs; STATUS is at offset 8, bit 1 is LU (link up).
+    type PciDevice = { qdev_id: string; regions: { type: string; address: number }[] };
+    const bars = await until(
+      'the firmware to map the NICs',
+      async () => {
+        const buses = (await qmp(name, { execute: 'query-pci' })).return as { devices: PciDevice[] }[];
+        const bar = (id: string) => buses.flatMap((b) => b.devices).find((d) => d.qdev_id === id)?.regions.find((r) => r.type === 'memory')?.address;
+        const b = [bar('net0'), bar('net1')];
+        return b.every((a) => a !== undefined && a > 0 && a < 2 ** 32) ? (b as number[]) : undefined;
+      },
+      20000,
+    );
+    const status = async (bar: number) => {
+      const out = (await qmp(name, { execute: 'human-monitor-command', arguments: { 'command-line': `xp /1wx ${bar + 8}` } })).return as string;
+      return Number(/: (0x[0-9a-f]+)/.exec(out)![1]);
+    };
+    expect([(await status(bars[0])) & 2, (await status(bars[1])) & 2]).toEqual([0, 2]);
+    await destroyDomain(h, name);
+  }, 60000);
+
   it('UEFI by autoselection from the host firmware descriptors: the variable store is copied from the template on first start only', async () => {
     const name = 'lbl-efi';
     const xml = `<domain type='qemu'>
@@ -358,7 +388,7 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     expect(parts.hostSteps!.map((s) => s.name)).toEqual(['write the private files', 'prepare hugepages']);
     const r = await launchDomain(h, { ...parts, name: 'lbl-huge', uuid, pins: planPins(domain, facts, t.hostLabel) });
     const rec = r.record;
-    const existing = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path;
+    const existing = orderHugetlbfsMounts(facts.hugepages.mounts).find((m) => m.pageSizeKiB === 2048)?.path;
     const mount = existing ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
     const memDir = `${mount}/virtform/${launchDomainId(uuid)}-lbl-huge`;
     expect(rec.hugepages).toEqual([
@@ -404,7 +434,7 @@ describeIf(hugeSkip)('the launch builder with hugepages (root)', () => {
     expect(pidsWithUuid(failUuid)).toEqual([]);
     expect(fs.existsSync(paths.dir)).toBe(false);
     expect([num(NR), num(FREE)]).toEqual([nrBefore, freeBefore]);
-    const mount = facts.hugepages.mounts.find((m) => m.pageSizeKiB === 2048)?.path ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
+    const mount = orderHugetlbfsMounts(facts.hugepages.mounts).find((m) => m.pageSizeKiB === 2048)?.path ?? `${root}/run/.hugetlbfs/hugepages-2048kB`;
     expect(fs.existsSync(`${mount}/virtform/${launchDomainId(failUuid)}-${name}`)).toBe(false);
   }, 60000);
 });

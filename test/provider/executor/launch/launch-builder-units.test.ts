@@ -32,6 +32,8 @@ import { discoverHost } from '../../../../provider/host/host-discovery';
 import { LocalTransport } from '../../../../provider/host/local-transport';
 import { argvHostFromFacts } from '../../../../provider/qemu/argv-host-from-facts';
 import { chooseFirmwareDescriptorFiles, loadFirmwareDescriptors } from '../../../../provider/qemu/defaults/firmware-descriptor';
+import { FakeHostCommands } from '../../../support/fake-host-commands';
+import { STANDARD_FAKE_HOST } from '../../../support/fake-host-tree';
 import { FakeSysfs } from '../../../support/fake-sysfs';
 import { makeFacts } from '../../../support/host-facts-builder';
 import { missingBinaryReason, QEMU_IMG, QEMU_X86_64 } from '../../../support/qemu';
@@ -60,6 +62,32 @@ describe('argvHostFromFacts', () => {
       systemPageSizeKiB: 4,
     });
     expect(argvHostFromFacts(makeFacts({ mounts: [], defaultSizeKiB: null }), { systemPageSizeKiB: 64 })).toEqual({ numaNodes: [0], hugetlbfs: [], systemPageSizeKiB: 64 });
+  });
+});
+
+describe('argvHostFromFacts: which hugetlbfs mount', () => {
+  const facts = makeFacts({
+    mounts: [
+      { path: '/tmp/stray', pageSizeKiB: 2048 },
+      { path: '/mnt/huge1g', pageSizeKiB: 1048576 },
+      { path: '/dev/hugepages', pageSizeKiB: 2048 },
+      { path: '/dev/hugepages1G', pageSizeKiB: 1048576 },
+    ],
+    defaultSizeKiB: 2048,
+  });
+  it('prefers /dev/hugepages and /dev/hugepagesSIZE over mounts listed before them in /proc/mounts', () => {
+    expect(argvHostFromFacts(facts, { systemPageSizeKiB: 4 }).hugetlbfs).toEqual([
+      { path: '/dev/hugepages', pageSizeKiB: 2048, isDefault: true },
+      { path: '/dev/hugepages1G', pageSizeKiB: 1048576, isDefault: false },
+      { path: '/tmp/stray', pageSizeKiB: 2048, isDefault: true },
+      { path: '/mnt/huge1g', pageSizeKiB: 1048576, isDefault: false },
+    ]);
+  });
+  it('uses only the configured mounts (hugetlbfsMount), in their order', () => {
+    expect(argvHostFromFacts(facts, { systemPageSizeKiB: 4, hugetlbfsMount: ['/mnt/huge1g', '/tmp/stray'] }).hugetlbfs).toEqual([
+      { path: '/mnt/huge1g', pageSizeKiB: 1048576, isDefault: false },
+      { path: '/tmp/stray', pageSizeKiB: 2048, isDefault: true },
+    ]);
   });
 });
 
@@ -236,6 +264,39 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
     }
   }, 60000);
 
+  it('hugepages with two 2 MiB mounts, a stray one first in /proc/mounts: the argv and the hugepage step use /dev/hugepages, or the configured hugetlbfsMount', async () => {
+    const fake = FakeSysfs.create({ ...STANDARD_FAKE_HOST, hugetlbfs: [['/tmp/stray', '2M'], ...STANDARD_FAKE_HOST.hugetlbfs] });
+    try {
+      const hostContext = { hostLabel: 'fakehost', fs: fake, commands: new FakeHostCommands(fake.root) };
+      const real = await discoverHost(t);
+      const facts = { ...real, hugepages: { ...real.hugepages, mounts: [{ path: '/tmp/stray', pageSizeKiB: 2048 }, { path: '/dev/hugepages', pageSizeKiB: 2048 }] } };
+      // 64 MiB: 32 pages, which the fake host's pools have free.
+      const domain = parseDomainXml(
+        `<domain type='qemu'><name>d1</name><uuid>11111111-2222-4333-8444-555555555555</uuid><memory unit='MiB'>64</memory>
+  <memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`,
+      );
+      const paths = domainRunPaths(`${root}/run`, 'd1');
+      const memDir = `virtform/${launchDomainId('11111111-2222-4333-8444-555555555555')}-d1`;
+      const h = launchDomainHost(t, `${root}/run`, { hostContext });
+      const launchWith = async (qemuConfig?: Record<string, string | string[]>) => {
+        const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, hostContext, ...(qemuConfig ? { qemuConfig } : {}) });
+        const parts = await builder.build(domain, { paths, facts, hostLabel: 'localhost' });
+        const ram = parts.argv.filter((_, i) => parts.argv[i - 1] === '-object').map((x) => JSON.parse(x)).find((o) => o.id === 'pc.ram');
+        const held = await parts.hostSteps!.find((s) => s.name === 'prepare hugepages')!.run({ host: h, paths, record: record('d1', {}) });
+        await domainResourceReleaseHook({ hostContext })(h, record('d1', held!));
+        return { memPath: ram['mem-path'], stepMount: held!.hugepages![0].mount };
+      };
+      expect(await launchWith()).toEqual({ memPath: `/dev/hugepages/${memDir}`, stepMount: '/dev/hugepages' });
+      expect(await launchWith({ hugetlbfsMount: '/tmp/stray' })).toEqual({ memPath: `/tmp/stray/${memDir}`, stepMount: '/tmp/stray' });
+      await expect(launchWith({ hugetlbfsMount: ['/mnt/none', '/dev/hugepages'] })).rejects.toThrow(
+        "localhost: domain 'd1': the qemuConfig setting hugetlbfsMount names /mnt/none, which is not a hugetlbfs mount on the host " +
+          '(hugetlbfs is mounted on /tmp/stray (2048 KiB), /dev/hugepages (2048 KiB)); mount hugetlbfs there or remove it from the setting',
+      );
+    } finally {
+      fake.remove();
+    }
+  }, 60000);
+
   it('names the domain, the interface and the fix when a network is not defined, the interface type cannot be launched, or the UUID is missing', async () => {
     const builder = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir, store: { get: async (ref) => ({ ref, xml: null, owner: null }) } });
     const facts = await discoverHost(t);
@@ -355,6 +416,20 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? missingBinaryReason(QEMU_IMG) ?? 
     ]);
     // No balloon, no limits, no lifecycle action: nothing to send.
     expect(parts.beforeCont).toEqual([]);
+  }, 60000);
+
+  it("resolves volume disks through the stored pools as domxml-to-native does: a pool that is not stored is named with its state file; without a store it says so", async () => {
+    const domain = parseDomainXml(xml(`<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='scratch' volume='v.qcow2'/><target dev='vda' bus='virtio'/></disk>`));
+    const facts = await discoverHost(t);
+    const paths = domainRunPaths(`${root}/run`, 'd2');
+    await expect(builder().build(domain, { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      `localhost: domain 'd2': cannot read the storage pools of its volume disks: disk 'vda' (<source pool='scratch' volume='v.qcow2'/>): ` +
+        `storage pool 'scratch' is not defined on this host (${root}/pools/scratch.xml) (fix: define the pool, with its volume, in the stack and apply it, or name an existing pool)`,
+    );
+    const storeless = new QemuLaunchBuilder({ transport: t, stateDir: root, capsCacheDir: capsDir });
+    await expect(storeless.build(domain, { paths, facts, hostLabel: 'localhost' })).rejects.toThrow(
+      "localhost: domain 'd2': cannot read the storage pools of its volume disks: disk 'vda' uses pool 'scratch', and this command has no access to the host's stored pools",
+    );
   }, 60000);
 
   it('names the domain, the disk and the image when a backing chain cannot be read', async () => {

@@ -35,22 +35,48 @@ describe('virtform domxml-to-native qemu-argv', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the .args layout for the given caps, with the monitor on a socket under the URI root', async () => {
+  it("prints apply's command line in the .args layout for the given caps: paths under the URI's run dir, -pidfile included; nothing written", async () => {
     const out = io();
     const root = path.join(dir, 'state');
     const code = await main(['domxml-to-native', 'qemu-argv', path.join(dir, 'web.xml'), '-c', `qemu:///embed?root=${root}`, '--caps', path.join(dir, 'caps.json')], out);
     expect({ code, stderr: out.errText }).toEqual({ code: 0, stderr: '' });
     const lines = out.outText.split(' \\\n');
-    expect(lines[0]).toBe('LC_ALL=C');
-    expect(lines).toContain(`HOME=${root}/lib/domain--1-web`);
-    expect(lines).toContain('/usr/bin/qemu-system-x86_64');
-    expect(lines).toContain('-name guest=web,debug-threads=on');
+    // apply's environment and private dir (<run>/NAME/lib), then the binary.
+    expect(lines.slice(0, 8)).toEqual([
+      'LC_ALL=C',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      `HOME=${root}/run/web/lib`,
+      `XDG_DATA_HOME=${root}/run/web/lib/.local/share`,
+      `XDG_CACHE_HOME=${root}/run/web/lib/.cache`,
+      `XDG_CONFIG_HOME=${root}/run/web/lib/.config`,
+      '/usr/bin/qemu-system-x86_64',
+      '-name guest=web,debug-threads=on',
+    ]);
+    expect(lines).toContain(`-object '{"qom-type":"secret","id":"masterKey0","format":"raw","file":"${root}/run/web/lib/master-key.aes"}'`);
     expect(lines).toContain('-accel kvm');
     expect(lines).toContain('-m 512');
     expect(lines).toContain('-smp 2,sockets=2,cores=1,threads=1');
+    expect(lines).toContain('-uuid 6ba7b810-9dad-11d1-80b4-00c04fd430c8');
     expect(lines).toContain(`-chardev socket,id=charmonitor,path=${root}/run/web/qmp.sock,server=on,wait=off`);
     expect(lines).not.toContain('-no-acpi');
-    expect(out.outText.endsWith('-msg timestamp=on\n')).toBe(true);
+    // The launcher's own option last.
+    expect(lines.slice(-2)).toEqual(['-msg timestamp=on', `-pidfile ${root}/run/web/pid\n`]);
+    expect(fs.existsSync(root)).toBe(false);
+  });
+
+  it('makes up a UUID for a definition without one, as libvirt does', async () => {
+    fs.writeFileSync(path.join(dir, 'nouuid.xml'), XML.replace(/ *<uuid>.*<\/uuid>\n/, ''));
+    const uuids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const out = io();
+      const code = await main(['domxml-to-native', 'qemu-argv', path.join(dir, 'nouuid.xml'), '-c', `qemu:///embed?root=${dir}/s3`, '--caps', path.join(dir, 'caps.json')], out);
+      expect({ code, stderr: out.errText }).toEqual({ code: 0, stderr: '' });
+      const u = out.outText.split(' \\\n').filter((l) => l.startsWith('-uuid '));
+      expect(u).toHaveLength(1);
+      expect(u[0]).toMatch(/^-uuid [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      uuids.push(u[0]);
+    }
+    expect(uuids[0]).not.toBe(uuids[1]);
   });
 
   it('rejects another native format and remote URIs', async () => {

@@ -80,6 +80,34 @@ describe('startupQmpCommands', () => {
     ]);
   });
 
+  it("takes down the link of each NIC with <link state='down'/> by its device alias, after the display passwords and before the balloon", () => {
+    const d = parseDomain(
+      domain(`<devices>
+          <interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/><link state='down'/></interface>
+          <interface type='user'><mac address='52:54:00:00:00:02'/><model type='virtio'/><link state='up'/></interface>
+          <interface type='user'><mac address='52:54:00:00:00:03'/><model type='e1000e'/></interface>
+          <interface type='user'><mac address='52:54:00:00:00:04'/><model type='e1000e'/><link state='down'/></interface>
+          <memballoon model='virtio'/>
+        </devices>`),
+    );
+    // The aliases prepareDomain gives.
+    d.devices!.interfaces!.forEach((n, i) => (n.alias = { name: `net${i}` }));
+    const password = { execute: 'set_password', arguments: { protocol: 'vnc', password: 'pw' } };
+    expect(startupQmpCommands(d, FIXTURE_CAPS, { displayPasswords: [password] })).toEqual([
+      password,
+      { execute: 'set_link', arguments: { name: 'net0', up: false } },
+      { execute: 'set_link', arguments: { name: 'net3', up: false } },
+      { execute: 'balloon', arguments: { value: 536870912 } },
+    ]);
+  });
+
+  it('refuses a link to take down on a NIC without an alias (the command line names the NIC by it)', () => {
+    const d = parseDomain(domain("<devices><interface type='user'><link state='down'/></interface><memballoon model='none'/></devices>"));
+    expect(() => startupQmpCommands(d, FIXTURE_CAPS)).toThrow(
+      "the interface at /domain/devices/interface[1] has <link state='down'/> but no device alias; prepare the domain (prepareDomain) before building its start-time commands",
+    );
+  });
+
   it('deletes the thread contexts the command line made for preallocation, last', () => {
     const d = parseDomain(domain("<devices><memballoon model='virtio'/></devices>"));
     expect(startupQmpCommands(d, FIXTURE_CAPS, { preallocThreadContexts: ['tc-ram-node0', 'tc-memdimm0'] })).toEqual([
