@@ -1,8 +1,8 @@
 /**
  * `virtform domxml-to-native qemu-argv` prints the command line apply starts: a domain applied
  * through the production wiring (real QEMU, TCG) runs with exactly the argv domxml-to-native
- * prints for its stored definition (read from /proc/PID/cmdline), and QEMU's environment holds
- * every variable it prints. The domain has what the launch path changes: a pty serial (the
+ * prints for its stored definition (read from /proc/PID/cmdline), and QEMU's environment is
+ * exactly the variables it prints. The domain has what the launch path changes: a pty serial (the
  * console socket), a qcow2 disk (its backing chain read from the image), a NIC with its link
  * down, and no UUID in the stack (apply stores the one it generates).
  */
@@ -49,7 +49,7 @@ describeUnless(missingBinaryReason(QEMU_X86_64) ?? missingBinaryReason(QEMU_IMG)
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('prints the argv the running QEMU has, -pidfile included, and the environment it was given', async () => {
+  it('prints the argv the running QEMU has, -pidfile included, and exactly the environment it prints', async () => {
     const a = await run('apply', '-c', uri, '--xml', path.join(tmp, 'd2n.xml'), '--stack', 'd2n', '--auto-approve');
     expect([a.code, a.err]).toEqual([0, '']);
     const stored = path.join(root, 'domains', 'd2n.xml');
@@ -81,7 +81,9 @@ describeUnless(missingBinaryReason(QEMU_X86_64) ?? missingBinaryReason(QEMU_IMG)
     expect(lines).toContain(`-blockdev '{"node-name":"libvirt-1-format","read-only":false,"driver":"qcow2","file":"libvirt-1-storage","backing":null}'`);
     expect(lines[lines.length - 1]).toBe(`-pidfile ${runDir}/pid\n`);
 
-    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    for (const e of env) expect(environ).toContain(e);
+    // Exactly those variables: QEMU starts with a cleared environment, as under libvirt (nothing of
+    // the test runner's, e.g. its JEST_WORKER_ID, leaks in).
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').slice(0, -1);
+    expect(environ).toEqual(env);
   });
 });

@@ -243,18 +243,37 @@ export function detachGoFile(paths: DomainRunPaths): string {
 
 /**
  * The host command that starts `qemuArgv` (launchArgv's result) detached, with the rlimits
- * prefix: `sh -c DETACH_SCRIPT sh LOG GO QMPSOCK POLLS [prlimit --memlock=N:N --] QEMU ARGS...`.
- * Every value is its own argv element. Pure.
+ * prefix and QEMU's environment:
+ * `sh -c DETACH_SCRIPT sh LOG GO QMPSOCK POLLS [prlimit --memlock=N:N --] [env -i -- K=V...] QEMU ARGS...`.
+ * With `env`, QEMU gets exactly those variables and nothing of the caller's environment, as
+ * libvirt starts QEMU with a cleared one (locally virtform's own environment would otherwise leak
+ * into QEMU, over SSH the session's): the same domain sees the same environment on every transport.
+ * Every value is its own argv element. Pure; throws LaunchSpecError on a variable name that is not
+ * a shell name (`env` would read `A=B=C` as `A` = `B=C`), or a binary path with `=` (env would take
+ * it for one more variable).
  */
 export function detachedLaunchCommand(
   qemuArgv: readonly string[],
   paths: DomainRunPaths,
-  opts: { readonly timeoutMs: number; readonly rlimits?: LaunchSpec['rlimits'] },
+  opts: { readonly timeoutMs: number; readonly rlimits?: LaunchSpec['rlimits']; readonly env?: LaunchSpec['env'] },
 ): string[] {
   const polls = Math.max(1, Math.ceil(opts.timeoutMs / 50));
   const m = opts.rlimits?.memlockBytes;
   const prefix = m === undefined ? [] : memlockLaunchPrefix(m);
-  return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), paths.qmpSocket, String(polls), ...prefix, ...qemuArgv];
+  const env: string[] = [];
+  if (opts.env !== undefined) {
+    if (qemuArgv[0]?.includes('=')) {
+      throw new LaunchSpecError(`the QEMU binary path ${JSON.stringify(qemuArgv[0])} contains '=', which env(1) would read as a variable; use a path without '='`);
+    }
+    env.push('env', '-i', '--');
+    for (const [k, v] of Object.entries(opts.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+        throw new LaunchSpecError(`environment variable name ${JSON.stringify(k)} is not a shell name (letters, digits and _, not starting with a digit); rename it`);
+      }
+      env.push(`${k}=${v}`);
+    }
+  }
+  return ['sh', '-c', DETACH_SCRIPT, 'sh', paths.logFile, detachGoFile(paths), paths.qmpSocket, String(polls), ...prefix, ...env, ...qemuArgv];
 }
 
 /** How DETACH_SCRIPT ended: QEMU detached, exited during startup, or still not confirmed at the timeout. */

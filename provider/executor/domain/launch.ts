@@ -204,8 +204,8 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
   let detach: Promise<unknown> | undefined;
   try {
     const spawnMs = left(opts.spawnTimeoutMs ?? LAUNCH_DEADLINE_MS);
-    const cmd = detachedLaunchCommand(argv, paths, { timeoutMs: spawnMs, ...(spec.rlimits ? { rlimits: spec.rlimits } : {}) });
-    const started = await startDetached(t, cmd, spec.env, spawnMs + 30000);
+    const cmd = detachedLaunchCommand(argv, paths, { timeoutMs: spawnMs, ...(spec.rlimits ? { rlimits: spec.rlimits } : {}), ...(spec.env ? { env: spec.env } : {}) });
+    const started = await startDetached(t, cmd, spawnMs + 30000);
     detach = started.ended;
     const exitedEarly = async (): Promise<DomainError> => {
       const step = 'start QEMU';
@@ -316,10 +316,9 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
 async function startDetached(
   t: DomainHost['transport'],
   cmd: readonly string[],
-  env: Readonly<Record<string, string>> | undefined,
   timeoutMs: number,
 ): Promise<{ listening: Promise<boolean>; ended: Promise<DetachOutcome> }> {
-  const proc = await t.spawn(cmd, env ? { env } : {});
+  const proc = await t.spawn(cmd);
   let out = '';
   let err = '';
   let onListening: (v: boolean) => void = () => undefined;

@@ -108,6 +108,19 @@ describe('launchArgv', () => {
     expect(detachedLaunchCommand(['qemu'], paths, { timeoutMs: 10, rlimits: { memlockBytes: 'unlimited' } }).slice(7)).toEqual(['1', 'prlimit', '--memlock=unlimited:unlimited', '--', 'qemu']);
   });
 
+  it('gives QEMU exactly the spec environment through env -i (after prlimit), and refuses names env(1) would misread', () => {
+    expect(detachedLaunchCommand(['/usr/bin/qemu', '-m', '64'], paths, { timeoutMs: 50, rlimits: { memlockBytes: 4096 }, env: { LC_ALL: 'C', HOME: '/run/x y' } }).slice(8)).toEqual([
+      'prlimit', '--memlock=4096:4096', '--', 'env', '-i', '--', 'LC_ALL=C', 'HOME=/run/x y', '/usr/bin/qemu', '-m', '64',
+    ]);
+    expect(detachedLaunchCommand(['/usr/bin/qemu'], paths, { timeoutMs: 50, env: {} }).slice(8)).toEqual(['env', '-i', '--', '/usr/bin/qemu']);
+    expect(() => detachedLaunchCommand(['/usr/bin/qemu'], paths, { timeoutMs: 50, env: { 'A=B': 'c' } })).toThrow(
+      'environment variable name "A=B" is not a shell name (letters, digits and _, not starting with a digit); rename it',
+    );
+    expect(() => detachedLaunchCommand(['/opt/a=b/qemu'], paths, { timeoutMs: 50, env: {} })).toThrow(
+      `the QEMU binary path "/opt/a=b/qemu" contains '=', which env(1) would read as a variable; use a path without '='`,
+    );
+  });
+
   it('reads what the detach script printed, and names exit statuses and signals', () => {
     expect(parseDetachOutcome('listening\ndetached 4242\n')).toEqual({ kind: 'detached', pid: 4242 });
     expect(parseDetachOutcome('listening\n')).toBeUndefined();
