@@ -72,7 +72,8 @@ export interface ApplySession {
   close(): Promise<void>;
 }
 
-export type ApplySessionFactory = (uri: string | undefined) => Promise<ApplySession>;
+/** `opts` carries what the verb's flags decide (`--shutdown-timeout`); a test factory may add its own defaults. */
+export type ApplySessionFactory = (uri: string | undefined, opts?: Pick<ApplySessionOptions, 'shutdownTimeoutMs'>) => Promise<ApplySession>;
 
 /** Random UUIDs and QEMU-prefixed unicast MACs for what the host generates at create time. */
 export const RANDOM_GENERATORS: Generators = {
@@ -156,4 +157,4 @@ export async function createApplySession(uri: string | undefined, opts: ApplySes
 }
 
 /** The default wiring (see the header). */
-export const openApplySession: ApplySessionFactory = (uri) => createApplySession(uri);
+export const openApplySession: ApplySessionFactory = (uri, opts) => createApplySession(uri, opts ?? {});

@@ -15,6 +15,7 @@ import { hasChanges, planSummary, type Plan } from '../../planner/plan';
 import { planFileDifferences, readPlanFile } from '../../planner/plan-file';
 import { renderPlanText } from '../../planner/render-text';
 import { NO_STACK_INPUTS } from '../../provider/executor/apply/volume-import';
+import { sessionOptions, SHUTDOWN_TIMEOUT_HELP, parseShutdownTimeout } from '../shutdown-timeout';
 import { openApplySession, type ApplySession } from '../apply-session';
 import { VirtformError } from '../errors';
 import type { CliIo } from '../main';
@@ -28,6 +29,7 @@ export interface ApplyOptions {
   readonly autoApprove?: boolean;
   readonly stack?: string;
   readonly target?: string[];
+  readonly shutdownTimeout?: number;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -40,6 +42,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--stack <name>', 'the stack (default: named after --xml)')
     .option('--target <address>', 'apply only this resource and what it needs (repeatable)', collect)
+    .option('--shutdown-timeout <seconds>', SHUTDOWN_TIMEOUT_HELP, parseShutdownTimeout)
     .action(async (file: string | undefined, opts: ApplyOptions) => {
       io.exitCode = file !== undefined ? await applyFile(io, file, opts) : await applyNow(io, opts);
     });
@@ -47,7 +50,7 @@ export function register(program: Command, io: CliIo): void {
 
 async function applyNow(io: CliIo, opts: ApplyOptions): Promise<number> {
   const src = resolveStack(opts, 'apply');
-  const session = await (io.applySession ?? openApplySession)(opts.connect);
+  const session = await (io.applySession ?? openApplySession)(opts.connect, sessionOptions(opts));
   try {
     const lock = await session.lock('virtform apply', src.stack);
     try {
@@ -80,7 +83,7 @@ async function applyFile(io: CliIo, file: string, opts: ApplyOptions): Promise<n
     throw new VirtformError(`cannot read the plan file ${file}: ${(e as Error).message}`);
   }
   const loaded = readPlanFile(text, file);
-  const session = await (io.applySession ?? openApplySession)(opts.connect);
+  const session = await (io.applySession ?? openApplySession)(opts.connect, sessionOptions(opts));
   try {
     const lock = await session.lock('virtform apply', loaded.plan.stack);
     try {

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { hasChanges } from '../../planner/plan';
 import { renderPlanText } from '../../planner/render-text';
+import { sessionOptions, SHUTDOWN_TIMEOUT_HELP, parseShutdownTimeout } from '../shutdown-timeout';
 import { openApplySession } from '../apply-session';
 import type { CliIo } from '../main';
 import { confirm, printLockNotes, runApply } from '../run-apply';
@@ -19,6 +20,7 @@ export interface DestroyOptions {
   readonly autoApprove?: boolean;
   readonly stack?: string;
   readonly target?: string[];
+  readonly shutdownTimeout?: number;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -30,9 +32,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--stack <name>', 'the stack (default: named after --xml)')
     .option('--target <address>', 'destroy only this resource and what uses it (repeatable)', collect)
+    .option('--shutdown-timeout <seconds>', SHUTDOWN_TIMEOUT_HELP, parseShutdownTimeout)
     .action(async (opts: DestroyOptions) => {
       const src = resolveStack(opts, 'destroy');
-      const session = await (io.applySession ?? openApplySession)(opts.connect);
+      const session = await (io.applySession ?? openApplySession)(opts.connect, sessionOptions(opts));
       try {
         const lock = await session.lock('virtform destroy', src.stack);
         try {

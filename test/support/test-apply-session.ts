@@ -10,5 +10,6 @@ import type { DomainLaunchBuilder } from '../../provider/executor/apply/domain-e
 
 export function testApplySession(opts: { readonly shutdownTimeoutMs?: number; readonly launcher?: DomainLaunchBuilder } & Omit<ApplySessionOptions, 'launcher' | 'shutdownTimeoutMs'> = {}): ApplySessionFactory {
   const { launcher, shutdownTimeoutMs, ...rest } = opts;
-  return (uri) => createApplySession(uri, { ...rest, ...(launcher ? { launcher: () => launcher } : {}), shutdownTimeoutMs: shutdownTimeoutMs ?? 1000 });
+  // A verb's --shutdown-timeout wins over the test's default.
+  return (uri, o) => createApplySession(uri, { ...rest, ...(launcher ? { launcher: () => launcher } : {}), shutdownTimeoutMs: o?.shutdownTimeoutMs ?? shutdownTimeoutMs ?? 1000 });
 }

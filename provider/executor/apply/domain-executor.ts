@@ -60,7 +60,7 @@ export interface DomainExecutorOptions {
   readonly launcher: DomainLaunchBuilder;
   readonly facts: HostFacts;
   readonly generators: Generators;
-  /** How long a guest gets to power off on ACPI before QEMU is stopped by force. Default 60000 ms. */
+  /** How long a guest gets to power off on ACPI before QEMU is stopped by force; 0: at once, without the power button. Default 60000 ms. */
   readonly shutdownTimeoutMs?: number;
 }
 
@@ -147,8 +147,14 @@ export class DomainExecutor implements ApplyExecutor {
       await destroyDomain(this.o.host, name);
       return;
     }
-    ctx.progress('shutting down (ACPI power button)');
-    await shutdownDomain(this.o.host, name, { timeoutMs: this.o.shutdownTimeoutMs ?? 60000 });
+    const timeoutMs = this.o.shutdownTimeoutMs ?? 60000;
+    if (timeoutMs === 0) {
+      ctx.progress('stopping QEMU at once (shutdown timeout 0: the guest is not asked)');
+      await destroyDomain(this.o.host, name);
+      return;
+    }
+    ctx.progress(`shutting down (ACPI power button; QEMU is stopped by force after ${Math.ceil(timeoutMs / 1000)} s)`);
+    await shutdownDomain(this.o.host, name, { timeoutMs });
   }
 
   private async updateLive(c: ResourceChange, xml: string, ctx: ApplyStepContext): Promise<void> {
