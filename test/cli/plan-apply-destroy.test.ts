@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIo } from '../../cli/main';
+import { cliRunner } from '../support/run-cli';
 import { describeUnless, missingBinaryReason, QEMU_X86_64 } from '../support/qemu';
 import { testApplySession } from '../support/test-apply-session';
 import { testLaunchBuilder } from '../support/test-launch-builder';
@@ -29,13 +29,7 @@ describeUnless(missingBinaryReason(QEMU_X86_64))('virtform plan/apply/destroy on
   let uri: string;
   const applySession = testApplySession();
 
-  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
-    const code = await main(args, io);
-    return { code, out, err };
-  }
+  const run = cliRunner(applySession);
 
   const uuidOf = (): string => /<uuid>([^<]+)<\/uuid>/.exec(fs.readFileSync(path.join(tmp, 'root', 'domains', 'web1.xml'), 'utf8'))![1];
 
@@ -155,13 +149,7 @@ describeUnless(missingBinaryReason(QEMU_X86_64))('an apply that failed half-way'
     },
   });
 
-  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
-    const code = await main(args, io);
-    return { code, out, err };
-  }
+  const run = cliRunner(applySession);
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-half-'));

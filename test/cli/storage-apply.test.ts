@@ -10,7 +10,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIo } from '../../cli/main';
+import { cliRunner } from '../support/run-cli';
 import { openTransport } from '../../provider/host';
 import { HostLock } from '../../provider/executor/state/host-lock';
 import { Journal, listInterruptedApplies } from '../../provider/executor/state/journal';
@@ -36,13 +36,7 @@ describeUnless(missingBinaryReason(QEMU_IMG))('pools and volumes through plan/ap
   let uri: string;
   const applySession = testApplySession();
 
-  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
-    const code = await main(args, io);
-    return { code, out, err };
-  }
+  const run = cliRunner(applySession);
   const write = (rel: string, text: string): void => {
     fs.mkdirSync(path.dirname(path.join(stack, rel)), { recursive: true });
     fs.writeFileSync(path.join(stack, rel), text);

@@ -11,7 +11,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main, type CliIo } from '../../cli/main';
+import { cliRunner } from '../support/run-cli';
 import { HostLock } from '../../provider/executor/state/host-lock';
 import { copyHelloStack, setHelloCurrentMemory, storedUuid } from '../support/hello-stack';
 import { netnsSkipReason, startNetnsHost, type NetnsHost } from '../support/netns';
@@ -48,13 +48,7 @@ describeIf(netnsSkipReason() ?? missingBinaryReason(QEMU_X86_64) ?? null)('examp
   let uri: string;
   const applySession = testApplySession({ shutdownTimeoutMs: 1000 });
 
-  async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0, applySession };
-    const code = await main(args, io);
-    return { code, out, err };
-  }
+  const run = cliRunner(applySession);
   const links = (): Link[] => JSON.parse(ns.run(['ip', '-j', '-d', 'link', 'show'])) as Link[];
   const dnsmasqPid = (): number | null => {
     const f = path.join(root, 'run', 'dnsmasq', 'hello.pid');

@@ -5,18 +5,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIo } from '../../cli/main';
+import { cliRunner } from '../support/run-cli';
 import { describeUnless, missingBinaryReason, QEMU_X86_64 } from '../support/qemu';
 
 const TINY = path.join(__dirname, '..', '..', 'examples', 'tiny', 'tiny.xml');
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), exitCode: 0 };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = cliRunner();
 
 describe('examples/tiny', () => {
   it('plans one domain to create on an empty embedded root', async () => {
