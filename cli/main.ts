@@ -3,15 +3,19 @@
  * layers below. Exit codes: 0 ok, 1 error, 2 "changes present" with --detailed-exitcode.
  */
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands';
 import { VirtformError } from './errors';
 import type { ApplySessionFactory } from './apply-session';
 import { PlanError } from '../planner/plan-issue';
 import { PlanFormatError } from '../planner/plan-json';
+import { installedVerbs, registerVerbs, type VerbSource } from './verb-manifest';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(io: CliIo): Command {
+/**
+ * The program for one command line: with a current verb manifest only the verb `argv` names is
+ * loaded (the others show in help from the manifest); without one, every verb is.
+ */
+export function buildProgram(io: CliIo, argv: readonly string[] = [], verbs: VerbSource = installedVerbs()): Command {
   const program = new Command('virtform')
     .description('Declarative provisioning for QEMU/KVM: libvirt XML and TypeScript constructs, plan and apply.')
     .version(VERSION)
@@ -21,7 +25,7 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.err(s),
     })
     .showHelpAfterError();
-  for (const register of COMMANDS) register(program, io);
+  registerVerbs(program, io, argv, verbs);
   return program;
 }
 
@@ -57,10 +61,11 @@ export function terraformStyleArgs(argv: readonly string[]): string[] {
 }
 
 /** Runs the CLI and returns the exit code (the bin sets process.exitCode). */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+export async function main(argv: readonly string[], io: CliIo = processIo(), verbs?: VerbSource): Promise<number> {
+  const args = terraformStyleArgs(argv);
+  const program = buildProgram(io, args, verbs);
   try {
-    await program.parseAsync(terraformStyleArgs(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return io.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -3,15 +3,46 @@
  * documents built in code (constructs, imports) and as a second check after parsing.
  * ajv's errors are turned into ModelIssues that name the XML path (or the JSON path for objects
  * built in code), the value and the rule.
+ *
+ * A valid value is answered by the shape's precompiled validity check when the build made one
+ * (validity-check.ts; dist/model/schema/validity-checks/FINGERPRINT.js): then the full
+ * validator, whose compile takes about 1.6 s for the domain schema, is compiled only for a
+ * value that has problems to report. Without a check (jest from the sources, a shape the build
+ * did not precompile) the full validator answers everything, as it always did.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { metaOf, type PropMeta } from './dsl';
 import { locate } from './source-map';
+import { schemaFingerprint } from './validity-check';
 import type { ModelIssue } from '../errors';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+type ValidityCheck = (value: unknown) => boolean;
+/** Per shape: its precompiled check, or null when the build made none for it. */
+const checks = new WeakMap<TSchema, ValidityCheck | null>();
+
+/** Where the build writes the checks, relative to this module. */
+export const VALIDITY_CHECKS_DIR = 'validity-checks';
+
+/** The build's check for `shape`, found by the fingerprint of its JSON Schema; null when there is none. */
+function precompiledCheck(shape: TSchema): ValidityCheck | null {
+  let check = checks.get(shape);
+  if (check !== undefined) return check;
+  const id = `./${VALIDITY_CHECKS_DIR}/${schemaFingerprint(shape)}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    check = require(id) as ValidityCheck;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(id.slice(2))) throw e;
+    check = null;
+  }
+  checks.set(shape, check);
+  return check;
+}
 
 function xmlNameOf(parentSchema: unknown, key: string): { name: string; kind: PropMeta['kind'] } | undefined {
   const meta = parentSchema && typeof parentSchema === 'object' ? metaOf(parentSchema as TSchema) : undefined;
@@ -40,6 +71,8 @@ function isConstUnion(schema: unknown): schema is { anyOf: { const: unknown }[] 
  * @param label how to name the document when it was not parsed from a file (`App/db`).
  */
 export function validateShape(shape: TObject, value: unknown, label = ''): ModelIssue[] {
+  const check = precompiledCheck(shape);
+  if (check && check(value)) return [];
   let validate = compiled.get(shape);
   if (!validate) {
     validate = ajv.compile(shape);

@@ -224,7 +224,7 @@ export async function launchDomain(h: DomainHost, spec: LaunchSpec, opts: Launch
       qmp = await QmpClient.connect(await t.connectUnix(paths.qmpSocket), { label: `the QMP monitor ${paths.qmpSocket} on ${host}`, timeoutMs: left(spawnMs) });
     } catch (e) {
       // QEMU exiting while starting closes the monitor: report its status and log, not the closed socket.
-      const gone = await Promise.race([started.ended.then((o) => o.kind === 'exited', () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      const gone = await orAfter(started.ended.then((o) => o.kind === 'exited', () => true), 2000, false);
       if (gone) throw await exitedEarly();
       throw fail('MONITOR', step, (e as Error).message);
     }
@@ -337,7 +337,7 @@ async function startDetached(
   });
   const ended = proc.exited
     .then(async (e) => {
-      await Promise.race([stdoutDone, new Promise((r) => setTimeout(r, 1000))]);
+      await orAfter(stdoutDone, 1000, undefined);
       const o = parseDetachOutcome(out);
       if (!o) throw new Error(`the host script that starts QEMU failed (${e.code === null ? `signal ${e.signal}` : `exit ${e.code}`}): ${err.trim() || out.trim() || 'no output'}`);
       return o;
@@ -348,6 +348,19 @@ async function startDetached(
     });
   ended.catch(() => undefined);
   return { listening, ended };
+}
+
+/**
+ * `p`, or `fallback` once `ms` have passed without it. The timer is cleared either way: a grace
+ * timer left running keeps node's event loop (and so `virtform apply`) alive until it fires.
+ */
+async function orAfter<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

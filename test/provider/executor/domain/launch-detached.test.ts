@@ -48,6 +48,44 @@ function sessionOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
 }
 
+/**
+ * What the code under test leaves for node's event loop to wait for: the handles (child
+ * processes, pipes, sockets) that were not there at the start, and the timers it started
+ * (through this test's global setTimeout/setInterval) that have neither fired nor been
+ * cleared. Handles are compared after two turns of the loop, so that those already closed have
+ * been let go (close callbacks run after the check phase).
+ */
+function watchEventLoop() {
+  const handles = () => (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+  const startHandles = new Set(handles());
+  const timers = new Map<unknown, string>();
+  const real = { setTimeout: global.setTimeout, setInterval: global.setInterval, clearTimeout: global.clearTimeout, clearInterval: global.clearInterval };
+  const track = (kind: 'setTimeout' | 'setInterval') =>
+    ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const where = (new Error().stack ?? '').split('\n')[2]?.trim() ?? '';
+      const t = (real[kind] as (f: () => void, ms?: number) => NodeJS.Timeout)(() => {
+        if (kind === 'setTimeout') timers.delete(t);
+        fn(...args);
+      }, ms);
+      timers.set(t, `${kind}(${ms} ms) ${where}`);
+      return t;
+    }) as unknown as typeof setTimeout;
+  global.setTimeout = track('setTimeout');
+  global.setInterval = track('setInterval') as unknown as typeof setInterval;
+  global.clearTimeout = ((t: NodeJS.Timeout) => (timers.delete(t), real.clearTimeout(t))) as typeof clearTimeout;
+  global.clearInterval = ((t: NodeJS.Timeout) => (timers.delete(t), real.clearInterval(t))) as typeof clearInterval;
+  return {
+    async left(): Promise<string[]> {
+      for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+      const fresh = handles().filter((x) => !startHandles.has(x)).map((x) => x.constructor.name);
+      return [...fresh, ...timers.values()];
+    },
+    stop(): void {
+      Object.assign(global, real);
+    },
+  };
+}
+
 const skip = missingBinaryReason(QEMU_X86_64) ?? (fs.existsSync('/sys/devices/system/node/node0') ? null : 'needs host NUMA node 0 in sysfs');
 
 describeIf(skip ?? null)('launching QEMU detached (no -daemonize)', () => {
@@ -79,6 +117,28 @@ describeIf(skip ?? null)('launching QEMU detached (no -daemonize)', () => {
       expect(fs.readdirSync(r.paths.dir).sort()).toEqual(['pid', 'qemu.log', 'qmp.sock', 'status.json']);
     } finally {
       await destroyDomain(h, name);
+    }
+  });
+
+  it('leaves no timer, socket or child behind once it has returned (a CLI process can exit at once)', async () => {
+    const name = 'vf-detached-handles';
+    const uuid = randomUUID();
+    const domain = parseDomainXml(`<domain type='qemu'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`);
+    const loop = watchEventLoop();
+    let running = false;
+    try {
+      const r = await launchDomain(h, { name, uuid, argv: argv(name, uuid), pins: planPins(domain, facts, 'localhost'), paused: true });
+      running = true;
+      expect(r.record.phase).toBe('started');
+      // What launchDomain started (the detach script and its pipes, its grace timers, the QMP
+      // socket) is closed by the time it returns: nothing left for the event loop to wait for.
+      expect(await loop.left()).toEqual([]);
+      running = false;
+      await destroyDomain(h, name);
+      expect(await loop.left()).toEqual([]);
+    } finally {
+      loop.stop();
+      if (running) await destroyDomain(h, name);
     }
   });
 
