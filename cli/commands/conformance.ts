@@ -31,7 +31,7 @@ export function selectSuites(list: string | undefined): ConformanceSuite[] {
 export function register(program: Command, io: CliIo): void {
   program
     .command('conformance')
-    .description("run libvirt 9.0's own test cases from the corpus and report how many virtform matches")
+    .description("Run libvirt 9.0's own test cases from the corpus and report how many virtform matches")
     .requiredOption('--corpus <dir>', 'the libvirt test corpus folder, e.g. ../shared/libvirt-9.0-tests')
     .option('--suite <names>', `comma-separated suites to run: ${SUITES.map((s) => s.name).join(', ')} (default: all)`)
     .option('--out <dir>', 'write each produced document (or error message) to DIR/<path of the expected file in the corpus>')

@@ -110,8 +110,9 @@ export async function domxmlToQemuArgv(xml: string, file: string, opts: DomxmlTo
 export function register(program: Command, io: CliIo): void {
   program
     .command('domxml-to-native')
+    .summary("Print the QEMU command line apply would start for a domain XML, in libvirt's .args layout")
     .description(
-      "print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line apply would start on the URI's host " +
+      "Print the native configuration for a domain XML: 'qemu-argv' is the QEMU command line apply would start on the URI's host " +
         "(the launcher's -pidfile included; not its setsid/prlimit wrapper or the QMP commands sent before the guest runs), in libvirt's .args layout; " +
         'nothing is written and no host preparation (hugepages, taps, devices) is done',
     )
