@@ -5,7 +5,9 @@
  *
  * Invariants:
  * - One exec per discovery, whatever the number of devices. No user value is in the script:
- *   the host-root prefix is its only argument ($1).
+ *   the host-root prefix is its only argument ($1). On this machine the same records are read
+ *   with fs instead (local-host-snapshot.ts), and only the QEMU binaries' `--version` runs, in
+ *   one exec.
  * - With a host-root prefix, /sys, /proc, /dev/kvm and the QEMU binary directories are read
  *   under it (a fixture tree stands in for the host); reported paths are host paths.
  * - Facts come only from what the kernel exposes; a missing file gives null or [], not a guess.
@@ -32,6 +34,8 @@ import type {
 import { detectCgroupLayout } from './cgroup-layout';
 import { HostError } from './errors';
 import { RecordReader } from './host-records';
+import { readLocalHostSnapshot } from './local-host-snapshot';
+import { LocalTransport } from './local-transport';
 import type { Transport } from './transport';
 
 /** The hook the QEMU capabilities probe (provider/qemu/caps*) plugs into. */
@@ -169,11 +173,29 @@ export interface HostSnapshot {
   readonly values: ReadonlyMap<string, string>;
 }
 
-/** Runs the discovery script on the host and builds HostFacts (one exec, plus one caps probe per binary if given). */
+/**
+ * Reads the host and builds HostFacts (plus one caps probe per binary if given). Over SSH: the
+ * discovery script, one exec. On this machine (LocalTransport): the same snapshot read with fs
+ * (local-host-snapshot.ts), with at most one exec, for the QEMU binaries' `--version`.
+ */
 export async function discoverHost(transport: Transport, opts: DiscoverOptions = {}): Promise<HostFacts> {
   const root = (opts.hostRoot ?? '').replace(/\/+$/, '');
   if (root !== '' && !root.startsWith('/')) throw new TypeError(`hostRoot '${root}' must be an absolute path`);
-  const r = await transport.exec(['sh', '-c', DISCOVERY_SCRIPT, 'sh', root], { timeoutMs: opts.timeoutMs ?? 60000 });
+  const timeoutMs = opts.timeoutMs ?? 60000;
+  const snapshot =
+    transport instanceof LocalTransport
+      ? await readLocalHostSnapshot(transport, root, QEMU_BINARY_DIRS, timeoutMs)
+      : await runDiscoveryScript(transport, root, timeoutMs);
+  const facts = parseHostSnapshot(snapshot);
+  if (!opts.capsProbe) return facts;
+  const binaries: QemuBinaryFacts[] = [];
+  for (const b of facts.qemu.binaries) binaries.push({ ...b, caps: await opts.capsProbe(transport, b) });
+  return { ...facts, qemu: { binaries } };
+}
+
+/** Runs DISCOVERY_SCRIPT on the host (any transport) and decodes its records. */
+export async function runDiscoveryScript(transport: Transport, root = '', timeoutMs = 60000): Promise<HostSnapshot> {
+  const r = await transport.exec(['sh', '-c', DISCOVERY_SCRIPT, 'sh', root], { timeoutMs });
   if (r.code !== 0) {
     throw new HostError(
       'IO',
@@ -181,12 +203,7 @@ export async function discoverHost(transport: Transport, opts: DiscoverOptions =
         'It needs sh, cat, od, wc, readlink and a writable temp dir (mktemp) on the host.',
     );
   }
-  const snapshot = readSnapshot(r.stdout, transport.hostLabel, root);
-  const facts = parseHostSnapshot(snapshot);
-  if (!opts.capsProbe) return facts;
-  const binaries: QemuBinaryFacts[] = [];
-  for (const b of facts.qemu.binaries) binaries.push({ ...b, caps: await opts.capsProbe(transport, b) });
-  return { ...facts, qemu: { binaries } };
+  return readSnapshot(r.stdout, transport.hostLabel, root);
 }
 
 /** Decodes the script's records. `root` is stripped from canonical binary paths. */
