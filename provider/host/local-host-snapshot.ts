@@ -221,7 +221,7 @@ export async function readLocalHostSnapshot(transport: Transport, root: string, 
   commands.set('uname', { code: 0, output: `${os.machine()}\n` });
   commands.set('date', { code: 0, output: `${utcNow()}\n` });
   t(`${R}/proc/sys/kernel/hostname`, `${R}/proc/sys/kernel/osrelease`);
-  f(`${R}/proc/meminfo`, `${R}/proc/mounts`, `${R}/proc/cgroups`);
+  f(`${R}/proc/meminfo`, `${R}/proc/mounts`, `${R}/proc/cgroups`, `${R}/proc/self/mountinfo`);
   const S = `${R}/sys/devices/system`;
   f(`${S}/node/online`, `${S}/node/node*/cpulist`, `${S}/node/node*/distance`, `${S}/node/node*/meminfo`);
   t(`${S}/node/node*/hugepages/hugepages-*/nr_hugepages`, `${S}/node/node*/hugepages/hugepages-*/free_hugepages`);
@@ -278,6 +278,20 @@ export async function readLocalHostSnapshot(transport: Transport, root: string, 
     for (const line of text.split('\n').slice(0, -1)) {
       const [, mnt, type] = line.trim().split(/[ \t]+/);
       if (type === 'cgroup2') t(`${R}${mnt}/cgroup.controllers`);
+    }
+  }
+  if (statOf(`${R}/proc/self/mountinfo`)?.isFile()) {
+    let text = '';
+    try {
+      text = fs.readFileSync(`${R}/proc/self/mountinfo`, 'utf8');
+    } catch {
+      text = '';
+    }
+    // `while read -r id parent mm root mnt rest` + `case " $rest " in *" - cgroup2 "*)`.
+    for (const line of text.split('\n').slice(0, -1)) {
+      const fields = line.trim().split(/[ \t]+/);
+      const rest = fields.slice(5).join(' ');
+      if (` ${rest} `.includes(' - cgroup2 ')) t(`${R}${fields[4]}/cgroup.controllers`, `${R}${fields[4]}/cgroup.type`);
     }
   }
   const versionOf = new Map<string, string>(); // canonical path → the command name that runs it
