@@ -10,14 +10,23 @@
  * value that has problems to report. Without a check (jest from the sources, a shape the build
  * did not precompile) the full validator answers everything, as it always did.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { default as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { metaOf, type PropMeta } from './dsl';
 import { locate } from './source-map';
-import { schemaFingerprint } from './validity-check';
+import { schemaFingerprint } from './schema-fingerprint';
 import type { ModelIssue } from '../errors';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+/** ajv itself (~30 ms to load) is loaded only when a full validator is compiled. */
+let fullAjv: AjvClass | undefined;
+function ajv(): AjvClass {
+  if (!fullAjv) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Ajv = (require('ajv') as typeof import('ajv')).default;
+    fullAjv = new Ajv({ allErrors: true, verbose: true, strict: false });
+  }
+  return fullAjv;
+}
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 type ValidityCheck = (value: unknown) => boolean;
@@ -75,7 +84,7 @@ export function validateShape(shape: TObject, value: unknown, label = ''): Model
   if (check && check(value)) return [];
   let validate = compiled.get(shape);
   if (!validate) {
-    validate = ajv.compile(shape);
+    validate = ajv().compile(shape);
     compiled.set(shape, validate);
   }
   if (validate(value)) return [];

@@ -21,11 +21,11 @@
  * A check is found by the fingerprint of its shape's JSON Schema (what ajv sees), so a check
  * built from another version of a schema is never used for it.
  */
-import { createHash } from 'crypto';
 import Ajv, { type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import type { TSchema } from '@sinclair/typebox';
 import { metaOf } from './dsl';
+import { schemaFingerprint } from './schema-fingerprint';
 
 type Json = unknown;
 type JsonObject = { [key: string]: Json };
@@ -33,10 +33,7 @@ type JsonObject = { [key: string]: Json };
 /** The id every validity definition has: absolute, so `$ref`s resolve the same from anywhere. */
 const ID_PREFIX = 'urn:virtform:validity:';
 
-/** SHA-256 (hex) of the shape's JSON Schema as ajv sees it (string keys; the DSL's XML metadata is under a symbol). */
-export function schemaFingerprint(shape: TSchema): string {
-  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
-}
+export { schemaFingerprint };
 
 /** Keywords whose values are data, not schemas: copied as they are. */
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'required']);
