@@ -4,6 +4,7 @@
  * the next apply of the stack, under the lock, kills that QEMU, records what it did in the old
  * journal and closes it as abandoned. Journals of other stacks are left alone.
  */
+import { startingStatusRecord } from '../../../support/status-record-fixture';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -49,30 +50,7 @@ describeUnless(missingBinaryReason(QEMU_X86_64))('resuming an interrupted apply'
     const other = await Journal.begin(t, root, lock, { stack: 'other', command: 'virtform apply' });
     await lock.release();
     fs.mkdirSync(d.paths.dir, { recursive: true });
-    const starting: DomainStatusRecord = {
-      format: 1,
-      name: d.name,
-      uuid: d.uuid,
-      specHash: 'sha256:x',
-      phase: 'starting',
-      pid: null,
-      pidStartTime: null,
-      binary: QEMU_X86_64,
-      qmpSocket: d.paths.qmpSocket,
-      consoleSocket: d.paths.consoleSocket,
-      startedAt: new Date().toISOString(),
-      startedPaused: false,
-      lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
-      threads: null,
-      pins: null,
-      cgroup: null,
-      vfio: [],
-      hugepages: [],
-      mdevs: [],
-      sriov: [],
-      taps: [],
-      displays: [],
-    };
+    const starting: DomainStatusRecord = startingStatusRecord(d.name, d.uuid, { specHash: 'sha256:x', qmpSocket: d.paths.qmpSocket, consoleSocket: d.paths.consoleSocket });
     fs.writeFileSync(d.paths.statusFile, formatStatusRecord(starting));
     const cmd = detachedLaunchCommand(launchArgv({ name: d.name, uuid: d.uuid, argv: d.argv, pins: planPins(d.domain, await discoverHost(t), 'localhost') }, d.paths), d.paths, { timeoutMs: 1000 });
     execFileSync(cmd[0], cmd.slice(1));

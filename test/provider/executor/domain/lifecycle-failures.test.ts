@@ -5,6 +5,7 @@
  * another client, a second launch of a running domain, and unpinned threads reset to all CPUs
  * when QEMU was started on fewer.
  */
+import { startingStatusRecord } from '../../../support/status-record-fixture';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -159,30 +160,7 @@ d('domain lifecycle failures (local, real QEMU)', () => {
   it("kills a QEMU a dead launch left paused in prelaunch (\"wasn't fully started\"), but not while a launch may still be running", async () => {
     const t = testDomain('vf-half');
     fs.mkdirSync(t.paths.dir, { recursive: true });
-    const early: DomainStatusRecord = {
-      format: 1,
-      name: t.name,
-      uuid: t.uuid,
-      specHash: 'x',
-      phase: 'starting',
-      pid: null,
-      pidStartTime: null,
-      binary: QEMU_X86_64,
-      qmpSocket: t.paths.qmpSocket,
-      consoleSocket: t.paths.consoleSocket,
-      startedAt: new Date().toISOString(),
-      startedPaused: false,
-      lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
-      threads: null,
-      pins: null,
-      cgroup: null,
-      vfio: [],
-      hugepages: [],
-      mdevs: [],
-      sriov: [],
-      taps: [],
-      displays: [],
-    };
+    const early: DomainStatusRecord = startingStatusRecord(t.name, t.uuid, { qmpSocket: t.paths.qmpSocket, consoleSocket: t.paths.consoleSocket });
     fs.writeFileSync(t.paths.statusFile, formatStatusRecord(early));
     // virtform "dies" right after starting QEMU: the host script gives up waiting for its go-ahead,
     // QEMU stays in prelaunch and the pid is only in the pidfile.

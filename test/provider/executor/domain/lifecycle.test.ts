@@ -7,6 +7,7 @@
  * Pins are checked from /proc read here with fs (not through virtform), the guest's view from
  * its own report on the serial console, and the CLI verbs by their exact output.
  */
+import { startingStatusRecord } from '../../../support/status-record-fixture';
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -399,30 +400,7 @@ for (const mode of ['local', 'ssh'] as const) {
       try {
         const s = makeTestDomain(h.runDir, root, guest, { name: `vf-${mode}-reuse` });
         fs.mkdirSync(s.paths.dir, { recursive: true });
-        const rec: DomainStatusRecord = {
-          format: 1,
-          name: s.name,
-          uuid: s.uuid,
-          specHash: 'x',
-          phase: 'started',
-          pid: sleeper.pid!,
-          pidStartTime: null,
-          binary: QEMU_X86_64,
-          qmpSocket: s.paths.qmpSocket,
-          consoleSocket: null,
-          startedAt: new Date().toISOString(),
-          startedPaused: false,
-          lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
-          threads: null,
-          pins: null,
-          cgroup: null,
-          vfio: [],
-          hugepages: [],
-          mdevs: [],
-          sriov: [],
-          taps: [],
-          displays: [],
-        };
+        const rec: DomainStatusRecord = startingStatusRecord(s.name, s.uuid, { phase: 'started', pid: sleeper.pid!, qmpSocket: s.paths.qmpSocket });
         fs.writeFileSync(s.paths.statusFile, JSON.stringify(rec));
         fs.writeFileSync(s.paths.pidFile, `${sleeper.pid}\n`);
         const io = capture();

@@ -6,6 +6,7 @@
  * the builder's start-time QMP commands and the disk backing chains it reads from real qcow2
  * overlays (qemu-img), for a file disk and a volume disk of a dir pool.
  */
+import { startingStatusRecord } from '../../../support/status-record-fixture';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -210,31 +211,8 @@ describeIf(missingBinaryReason(QEMU_X86_64) ?? null)('the builder with this mach
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(capsDir, { recursive: true, force: true });
   });
-  const record = (name: string, over: Partial<DomainStatusRecord>): DomainStatusRecord => ({
-    format: 1,
-    name,
-    uuid: '11111111-2222-4333-8444-555555555555',
-    specHash: 'x',
-    phase: 'starting',
-    pid: null,
-    pidStartTime: null,
-    binary: QEMU_X86_64,
-    qmpSocket: '',
-    consoleSocket: null,
-    startedAt: '',
-    startedPaused: false,
-    lifecycle: { onPoweroff: 'destroy', onCrash: 'destroy' },
-    threads: null,
-    pins: null,
-    cgroup: null,
-    vfio: [],
-    hugepages: [],
-    mdevs: [],
-    sriov: [],
-    taps: [],
-    displays: [],
-    ...over,
-  });
+  const record = (name: string, over: Partial<DomainStatusRecord>): DomainStatusRecord =>
+    startingStatusRecord(name, '11111111-2222-4333-8444-555555555555', { startedAt: '', ...over });
 
   it('a PCI hostdev: memlock for QEMU (guest RAM + 1 GiB), the VFIO step binds it on the (fake) host, the release hook gives it back', async () => {
     const fake = FakeSysfs.create();
